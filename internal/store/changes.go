@@ -1,0 +1,120 @@
+package store
+
+import "sync"
+
+// ChangeKind says what happened to a mailbox.
+type ChangeKind int
+
+const (
+	// MessageAdded: a message with UID and Flags arrived (APPEND, COPY, MOVE).
+	MessageAdded ChangeKind = iota + 1
+	// FlagsChanged: message UID now has Flags.
+	FlagsChanged
+	// MessageExpunged: message UID is gone.
+	MessageExpunged
+	// MailboxDeleted: the mailbox itself is gone (or renamed away); sessions
+	// that have it selected must stop using it.
+	MailboxDeleted
+)
+
+// Change is one event of a mailbox, published after it is committed.
+type Change struct {
+	Kind      ChangeKind
+	MailboxID int64
+	UID       uint32
+	Flags     []string
+	ModSeq    uint64
+}
+
+// Watcher queues the changes of one mailbox for one session. The queue is
+// unbounded so that publishers never block on a slow session; Ready is
+// signalled whenever new changes are queued.
+type Watcher struct {
+	hub       *Hub
+	mailboxID int64
+
+	mu      sync.Mutex
+	pending []Change
+	ready   chan struct{}
+}
+
+// Ready returns a channel that receives a value after changes are queued.
+func (w *Watcher) Ready() <-chan struct{} { return w.ready }
+
+// Drain returns and clears the queued changes, oldest first.
+func (w *Watcher) Drain() []Change {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := w.pending
+	w.pending = nil
+	return c
+}
+
+// MailboxID is the mailbox being watched.
+func (w *Watcher) MailboxID() int64 { return w.mailboxID }
+
+// Close stops the watcher. It is safe to call more than once.
+func (w *Watcher) Close() {
+	if w.hub != nil {
+		w.hub.remove(w)
+	}
+}
+
+func (w *Watcher) push(cs []Change) {
+	w.mu.Lock()
+	w.pending = append(w.pending, cs...)
+	w.mu.Unlock()
+	select {
+	case w.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Hub fans committed changes out to the watchers of each mailbox within one
+// process. Backends call Publish after every commit.
+type Hub struct {
+	mu       sync.Mutex
+	watchers map[int64]map[*Watcher]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{watchers: make(map[int64]map[*Watcher]struct{})} }
+
+// Watch registers a new watcher for mailboxID.
+func (h *Hub) Watch(mailboxID int64) *Watcher {
+	w := &Watcher{hub: h, mailboxID: mailboxID, ready: make(chan struct{}, 1)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.watchers[mailboxID]
+	if set == nil {
+		set = make(map[*Watcher]struct{})
+		h.watchers[mailboxID] = set
+	}
+	set[w] = struct{}{}
+	return w
+}
+
+// Publish delivers changes (all of one mailbox, in MODSEQ order) to every
+// watcher of that mailbox. Callers must publish in commit order; backends do
+// so by publishing while still holding their write lock.
+func (h *Hub) Publish(mailboxID int64, changes []Change) {
+	if len(changes) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.watchers[mailboxID] {
+		w.push(changes)
+	}
+}
+
+func (h *Hub) remove(w *Watcher) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if set := h.watchers[w.mailboxID]; set != nil {
+		delete(set, w)
+		if len(set) == 0 {
+			delete(h.watchers, w.mailboxID)
+		}
+	}
+}

@@ -1,0 +1,246 @@
+// Package store defines what the protocol layers need from mail storage:
+// accounts, mailboxes, messages and a feed of changes. It knows nothing of
+// IMAP syntax; backends (store/sqlite today, PostgreSQL later) implement
+// Backend and pass the conformance suite in store/storetest.
+//
+// Conventions shared by every backend:
+//   - Mailbox names are UTF-8, hierarchy delimiter "/", and the inbox is
+//     always spelled "INBOX" (callers canonicalise any case of it first).
+//   - Flags are IMAP-style strings: the system flags `\Seen`, `\Answered`,
+//     `\Flagged`, `\Deleted`, `\Draft` in exactly that spelling, and keywords
+//     as given (compared case-insensitively, stored with the first spelling
+//     seen). `\Recent` is never stored: it is a property of a session.
+//   - Every method that returns nil error has made its change durable: it
+//     survives kill -9 and power loss. Change notifications are published
+//     after the commit, in MODSEQ order per mailbox.
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"roost/internal/mime"
+)
+
+// Sentinel errors. Backends wrap them; callers test with errors.Is.
+var (
+	ErrNoUser        = errors.New("no such user")
+	ErrUserExists    = errors.New("user already exists")
+	ErrNoMailbox     = errors.New("no such mailbox")
+	ErrMailboxExists = errors.New("mailbox already exists")
+	ErrHasChildren   = errors.New("mailbox has inferior hierarchical names")
+	ErrInvalidName   = errors.New("invalid mailbox name")
+	ErrNotSelectable = errors.New("mailbox is not selectable")
+	ErrInboxDelete   = errors.New("INBOX cannot be deleted")
+	ErrNoSpace       = errors.New("storage is full")
+	ErrTooLarge      = errors.New("message too large")
+	ErrModified      = errors.New("message was modified since the given MODSEQ")
+)
+
+// System flags, spelled as stored and returned.
+const (
+	FlagSeen     = `\Seen`
+	FlagAnswered = `\Answered`
+	FlagFlagged  = `\Flagged`
+	FlagDeleted  = `\Deleted`
+	FlagDraft    = `\Draft`
+)
+
+// SpecialUse attributes (RFC 6154) of the default mailboxes.
+const (
+	UseDrafts  = `\Drafts`
+	UseSent    = `\Sent`
+	UseTrash   = `\Trash`
+	UseJunk    = `\Junk`
+	UseArchive = `\Archive`
+)
+
+// DefaultMailboxes are created for every new account, INBOX first.
+var DefaultMailboxes = []struct{ Name, SpecialUse string }{
+	{"INBOX", ""},
+	{"Drafts", UseDrafts},
+	{"Sent", UseSent},
+	{"Trash", UseTrash},
+	{"Junk", UseJunk},
+	{"Archive", UseArchive},
+}
+
+// User is an account.
+type User struct {
+	ID           int64
+	Name         string
+	PasswordHash string // argon2id, in the encoded form of internal/auth
+	Created      time.Time
+}
+
+// Mailbox is one folder of one user.
+type Mailbox struct {
+	ID            int64
+	UserID        int64
+	Name          string // UTF-8, "/"-separated
+	UIDValidity   uint32
+	UIDNext       uint32
+	HighestModSeq uint64
+	SpecialUse    string // one of the Use* constants, or ""
+	// NoSelect marks a name kept only because it has children after a
+	// DELETE (RFC 3501 §6.3.4). It holds no messages and cannot be selected.
+	NoSelect bool
+}
+
+// Status is what STATUS and SELECT report about a mailbox.
+type Status struct {
+	Messages      uint32
+	Unseen        uint32 // messages without \Seen
+	Deleted       uint32 // messages with \Deleted
+	Recent        uint32 // messages not yet claimed by ClaimRecent
+	Size          int64  // sum of RFC822.SIZE
+	UIDNext       uint32
+	UIDValidity   uint32
+	HighestModSeq uint64
+}
+
+// Staged is a message whose bytes are written and parsed but not yet part of
+// any mailbox. Stage it, then pass it to Append (or Discard it).
+type Staged struct {
+	Size   int64
+	BlobID string        // content address (hex SHA-256)
+	Parsed *mime.Message // parse results: structure, envelope, search text
+	// TempPath is backend-private: where the bytes wait until Append.
+	TempPath string
+}
+
+// AppendMessage is one message for Append.
+type AppendMessage struct {
+	Staged       *Staged
+	Flags        []string
+	InternalDate time.Time // zero: now
+}
+
+// Snapshot is the state a session starts from when it selects a mailbox.
+type Snapshot struct {
+	Mailbox Mailbox
+	UIDs    []uint32 // every message, ascending: index i is sequence number i+1
+	// FirstUnseen is the UID of the first message without \Seen, 0 if none.
+	FirstUnseen uint32
+	Status      Status
+}
+
+// FetchOptions say which optional, costlier parts of Message to load.
+type FetchOptions struct {
+	Structure  bool // Message.Parsed with Root (MIME tree and envelopes)
+	SearchText bool // Message.Parsed with Headers and BodyText
+}
+
+// Message is the stored state of one message in one mailbox.
+type Message struct {
+	UID          uint32
+	ModSeq       uint64
+	Flags        []string // sorted: system flags first, then keywords
+	InternalDate time.Time
+	SaveDate     time.Time
+	Size         int64
+	BlobID       string
+	// Parsed holds only what FetchOptions asked for; nil if nothing.
+	Parsed *mime.Message
+}
+
+// FlagOp is how StoreFlags changes flags.
+type FlagOp int
+
+const (
+	FlagsSet FlagOp = iota
+	FlagsAdd
+	FlagsRemove
+)
+
+// FlagUpdate reports the new flags of a message StoreFlags changed.
+type FlagUpdate struct {
+	UID    uint32
+	Flags  []string
+	ModSeq uint64
+}
+
+// CopyResult maps source UIDs to the UIDs the copies got (RFC 4315 COPYUID).
+type CopyResult struct {
+	UIDValidity uint32 // of the destination
+	SrcUIDs     []uint32
+	DstUIDs     []uint32
+}
+
+// Blob is a stored message's bytes, readable at random offsets so that a
+// partial fetch of a huge message reads only what it needs.
+type Blob interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// Backend is everything the protocol layers use. All methods are safe for
+// concurrent use. Methods taking a mailbox ID return ErrNoMailbox if it has
+// been deleted.
+type Backend interface {
+	// Accounts. CreateUser also creates DefaultMailboxes.
+	CreateUser(ctx context.Context, name, passwordHash string) (*User, error)
+	User(ctx context.Context, name string) (*User, error)
+	SetPassword(ctx context.Context, name, passwordHash string) error
+	Users(ctx context.Context) ([]User, error)
+	DeleteUser(ctx context.Context, name string) error
+
+	// Mailboxes. CreateMailbox creates missing parents as ordinary mailboxes
+	// (RFC 9051 §6.3.4). DeleteMailbox of a name with children keeps it as a
+	// NoSelect name and removes its messages; of a NoSelect name with
+	// children it is ErrHasChildren. RenameMailbox moves the children too;
+	// renaming INBOX moves its messages to a new mailbox and leaves INBOX
+	// empty (RFC 9051 §6.3.6).
+	Mailboxes(ctx context.Context, userID int64) ([]Mailbox, error)
+	Mailbox(ctx context.Context, userID int64, name string) (*Mailbox, error)
+	CreateMailbox(ctx context.Context, userID int64, name, specialUse string) (*Mailbox, error)
+	DeleteMailbox(ctx context.Context, userID int64, name string) error
+	RenameMailbox(ctx context.Context, userID int64, from, to string) error
+	Status(ctx context.Context, mailboxID int64) (*Status, error)
+
+	// Subscriptions are names, which need not exist (RFC 9051 §6.3.7).
+	Subscribe(ctx context.Context, userID int64, name string) error
+	Unsubscribe(ctx context.Context, userID int64, name string) error
+	Subscriptions(ctx context.Context, userID int64) ([]string, error)
+
+	// Messages. Stage reads r to the end (at most limit bytes, else
+	// ErrTooLarge), stores and parses it. Append commits staged messages
+	// atomically and returns their UIDs.
+	Stage(ctx context.Context, r io.Reader, limit int64) (*Staged, error)
+	Discard(s *Staged)
+	Append(ctx context.Context, mailboxID int64, msgs []AppendMessage) (uidValidity uint32, uids []uint32, err error)
+
+	// Select returns a consistent snapshot of a mailbox. Watch before
+	// Select and ignore changes with ModSeq <= Snapshot.Mailbox.HighestModSeq.
+	Select(ctx context.Context, mailboxID int64) (*Snapshot, error)
+	// ClaimRecent atomically marks every message up to UIDNext as no longer
+	// recent and returns the first UID that was still recent (RFC 3501
+	// \Recent: only one session sees a message as recent).
+	ClaimRecent(ctx context.Context, mailboxID int64) (firstRecent uint32, err error)
+	// Messages returns the messages with the given UIDs (ascending; missing
+	// UIDs are skipped) in ascending UID order.
+	Messages(ctx context.Context, mailboxID int64, uids []uint32, opts FetchOptions) ([]Message, error)
+	OpenBlob(ctx context.Context, blobID string) (Blob, error)
+
+	// StoreFlags changes flags. With unchangedSince > 0, messages whose
+	// ModSeq is greater are left alone and returned in failed (RFC 7162).
+	// Messages whose flags did not change are not in updated.
+	StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, op FlagOp, flags []string, unchangedSince uint64) (updated []FlagUpdate, failed []uint32, err error)
+	// Expunge removes those of uids that have \Deleted; nil uids means every
+	// message with \Deleted. It returns the UIDs removed, ascending.
+	Expunge(ctx context.Context, mailboxID int64, uids []uint32) ([]uint32, error)
+	Copy(ctx context.Context, srcMailboxID int64, uids []uint32, dstMailboxID int64) (*CopyResult, error)
+	// Move is Copy and the removal of the source messages in one transaction.
+	Move(ctx context.Context, srcMailboxID int64, uids []uint32, dstMailboxID int64) (*CopyResult, error)
+
+	// Watch subscribes to the changes of one mailbox. Close the watcher when
+	// done.
+	Watch(mailboxID int64) *Watcher
+
+	// Check verifies the store's integrity and returns the problems found.
+	Check(ctx context.Context) ([]string, error)
+	Close() error
+}

@@ -35,15 +35,38 @@ type Field struct {
 }
 
 // Parse parses the size bytes of a message read from r. It returns an error
-// only if reading fails.
+// only if reading fails: malformed mail still gives a usable structure.
 func Parse(r io.ReaderAt, size int64) (*Message, error) {
-	return nil, errors.New("mime.Parse: not yet written")
+	if size < 0 {
+		return nil, errors.New("mime.Parse: negative size")
+	}
+	buf := make([]byte, size)
+	if _, err := r.ReadAt(buf, 0); err != nil && !(err == io.EOF && size == 0) {
+		if err != io.EOF {
+			return nil, err
+		}
+		return nil, io.ErrUnexpectedEOF
+	}
+	return ParseBytes(buf), nil
 }
 
-// Marshal encodes m compactly for storage; Unmarshal is its inverse.
-func Marshal(m *Message) ([]byte, error) { return nil, errors.New("mime.Marshal: not yet written") }
-
-// Unmarshal decodes what Marshal produced.
-func Unmarshal(b []byte) (*Message, error) {
-	return nil, errors.New("mime.Unmarshal: not yet written")
+// ParseBytes parses a message held in memory. buf is not retained.
+func ParseBytes(buf []byte) *Message {
+	m := &Message{Root: &Part{}}
+	tp := treeParser{buf: buf}
+	tp.onHeader = func(p *Part, fields []rawField) {
+		if p != m.Root {
+			return
+		}
+		m.Headers = decodeFields(fields)
+		for _, f := range fields {
+			if equalFold(f.name, "date") {
+				m.Date = parseDate(string(unfold(f.value)))
+				break
+			}
+		}
+	}
+	tp.parsePart(m.Root, 0, 0, false, true)
+	m.BodyText = extractBodyText(m.Root, buf)
+	return m
 }

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"roost/internal/app"
+	"roost/internal/auth"
+)
+
+const userDescription = `
+Manages accounts in the data directory. These commands work while the
+server is running.
+
+  roost user add NAME [--password-stdin]     create an account
+  roost user passwd NAME [--password-stdin]  change its password
+  roost user list                            list the accounts
+  roost user delete NAME                     delete an account and all its mail
+
+Without --password-stdin, add and passwd generate a strong password and
+print it once. With it, the password is the first line of standard input:
+  printf '%s\n' "$PASSWORD" | roost user add alice --password-stdin`
+
+// maxPasswordInput bounds what --password-stdin reads.
+const maxPasswordInput = 4096
+
+func runUser(e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("missing subcommand: add, passwd, list or delete")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fs := newFlagSet(e, "user", "user <add|passwd|list|delete> [flags] [NAME]", userDescription)
+		fs.Usage()
+		return nil
+	case "add":
+		return runUserSetPassword(e, "add", args[1:])
+	case "passwd":
+		return runUserSetPassword(e, "passwd", args[1:])
+	case "list":
+		return runUserList(e, args[1:])
+	case "delete":
+		return runUserDelete(e, args[1:])
+	}
+	return usagef("unknown subcommand %q (want add, passwd, list or delete)", args[0])
+}
+
+// runUserSetPassword is `user add` and `user passwd`: both take a name and a
+// password from stdin or the generator.
+func runUserSetPassword(e *env, sub string, args []string) error {
+	synopsis, desc := "user add NAME [--password-stdin] [--data DIR] [--config FILE]",
+		"Creates the account NAME with the default mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive)."
+	if sub == "passwd" {
+		synopsis, desc = "user passwd NAME [--password-stdin] [--data DIR] [--config FILE]",
+			"Replaces the password of the account NAME. Open sessions stay logged in."
+	}
+	fs := newFlagSet(e, "user "+sub, synopsis, desc+"\nWithout --password-stdin a strong password is generated and printed once.")
+	sf := addStoreFlags(fs)
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	name, err := oneName(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := app.ValidateUsername(name); err != nil {
+		return usagef("%v", err)
+	}
+
+	password := ""
+	if *fromStdin {
+		if password, err = readPassword(e.stdin); err != nil {
+			return err
+		}
+	} else {
+		password = auth.GeneratePassword()
+	}
+	if err := app.ValidatePassword(password); err != nil {
+		return err
+	}
+
+	cfg, err := sf.load(e)
+	if err != nil {
+		return err
+	}
+	b, err := app.OpenStore(cfg.Data, storeMode(sub))
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+
+	ctx := context.Background()
+	if sub == "add" {
+		_, err = app.AddUser(ctx, b, name, password)
+	} else {
+		err = app.SetPassword(ctx, b, name, password)
+	}
+	if err != nil {
+		return err
+	}
+	if sub == "add" {
+		fmt.Fprintf(e.stderr, "created user %s\n", name)
+	} else {
+		fmt.Fprintf(e.stderr, "changed the password of %s\n", name)
+	}
+	if !*fromStdin {
+		// The only time this password is shown: the store keeps a hash.
+		fmt.Fprintf(e.stderr, "generated password (shown only now):\n")
+		fmt.Fprintln(e.stdout, password)
+	}
+	return nil
+}
+
+func runUserList(e *env, args []string) error {
+	fs := newFlagSet(e, "user list", "user list [--data DIR] [--config FILE]", "Prints the account names, one a line, sorted.")
+	sf := addStoreFlags(fs)
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usagef("unexpected argument %q", positional[0])
+	}
+	cfg, err := sf.load(e)
+	if err != nil {
+		return err
+	}
+	b, err := app.OpenStore(cfg.Data, app.ForTool)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	users, err := b.Users(context.Background())
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = u.Name
+	}
+	sort.Strings(names)
+	var out strings.Builder
+	for _, n := range names {
+		out.WriteString(n + "\n")
+	}
+	_, err = io.WriteString(e.stdout, out.String())
+	return err
+}
+
+func runUserDelete(e *env, args []string) error {
+	fs := newFlagSet(e, "user delete", "user delete NAME [--data DIR] [--config FILE]",
+		"Deletes the account NAME with all its mailboxes and messages. There is no undo.")
+	sf := addStoreFlags(fs)
+	name, err := oneName(fs, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := sf.load(e)
+	if err != nil {
+		return err
+	}
+	b, err := app.OpenStore(cfg.Data, app.ForTool)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := app.DeleteUser(context.Background(), b, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "deleted user %s\n", name)
+	return nil
+}
+
+// oneName parses the flags and exactly one positional argument.
+func oneName(fs *flag.FlagSet, args []string) (string, error) {
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return "", err
+	}
+	switch len(positional) {
+	case 0:
+		return "", usagef("missing the user NAME")
+	case 1:
+		return positional[0], nil
+	}
+	return "", usagef("unexpected argument %q after the user name", positional[1])
+}
+
+// readPassword reads the first line of r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxPasswordInput+1))
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	if len(b) > maxPasswordInput {
+		return "", fmt.Errorf("password input longer than %d bytes", maxPasswordInput)
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if len(line) == 0 {
+		return "", fmt.Errorf("no password on standard input")
+	}
+	return string(line), nil
+}
+
+// storeMode: `user add` may create the data directory; passwd may not.
+func storeMode(sub string) app.StoreMode {
+	if sub == "add" {
+		return app.ForToolCreate
+	}
+	return app.ForTool
+}

@@ -1,0 +1,209 @@
+// Package app wires Roost together and runs it: it opens the store, sets up
+// TLS and the listeners, starts the IMAP server, and shuts everything down in
+// order when its context ends.
+//
+// Shutdown order: stop accepting and say BYE to every session (the server
+// lets in-flight commands finish their writes), wait for the accept loops to
+// return, and only then close the store, so no command ever runs against a
+// closed store.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+
+	"roost/internal/config"
+	"roost/internal/imap/server"
+)
+
+// Options are what Run needs besides the context.
+type Options struct {
+	Config config.Config
+	// Demo creates the account demo/demo with a welcome message. It is
+	// refused unless every listener is on a loopback address.
+	Demo bool
+	// Logger receives the log; nil means slog.Default().
+	Logger *slog.Logger
+	// Out receives the mail client settings once the listeners are up;
+	// nil means they are not printed.
+	Out io.Writer
+}
+
+// listener is one bound socket and what it serves.
+type listener struct {
+	name     string // "imap" or "imaps"
+	security string // what a mail client calls it: "STARTTLS" or "SSL/TLS"
+	ln       net.Listener
+}
+
+// Run serves IMAP until ctx ends, then shuts down gracefully and returns nil;
+// it returns an error if startup fails or a listener dies.
+func Run(ctx context.Context, opts Options) error {
+	cfg := opts.Config
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if opts.Demo {
+		if err := CheckDemoListeners(cfg.Listen); err != nil {
+			return err
+		}
+	}
+
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	cert, err := LoadCertificate(cfg.Data, cfg.TLS, log)
+	if err != nil {
+		return err
+	}
+	tlsConfig := &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert.Certificate},
+	}
+
+	backend, err := OpenStore(cfg.Data, ForServer)
+	if err != nil {
+		return err
+	}
+	// From here on the store is closed on every path, after the server.
+	defer func() {
+		if err := backend.Close(); err != nil {
+			log.Error("closing the store", "err", err)
+		}
+	}()
+
+	if opts.Demo {
+		if err := EnsureDemo(ctx, backend); err != nil {
+			return fmt.Errorf("demo account: %w", err)
+		}
+	}
+
+	listeners, err := listen(cfg.Listen, tlsConfig)
+	if err != nil {
+		return err
+	}
+
+	srv := server.New(server.Config{
+		Backend:        backend,
+		TLSConfig:      tlsConfig,
+		Logger:         log,
+		MaxLiteral:     cfg.Limits.MaxLiteral,
+		MaxLine:        cfg.Limits.MaxLine,
+		IdleTimeout:    cfg.Timeouts.Idle,
+		PreAuthTimeout: cfg.Timeouts.PreAuth,
+	})
+	return serve(ctx, srv, listeners, cfg, opts, cert, log)
+}
+
+// serve runs the accept loops until ctx ends or one of them fails, then
+// shuts the server down and waits for the loops to return.
+func serve(ctx context.Context, srv *server.Server, listeners []listener, cfg config.Config, opts Options, cert *Certificate, log *slog.Logger) error {
+	serveErr := make(chan error, len(listeners))
+	var wg sync.WaitGroup
+	for _, l := range listeners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			serveErr <- srv.Serve(l.ln)
+		}()
+		log.Info("listening", "listener", l.name, "addr", l.ln.Addr().String(), "security", l.security)
+	}
+	if opts.Out != nil {
+		PrintSettings(opts.Out, settingsFor(listeners, cfg, opts.Demo, cert))
+	}
+
+	var failure error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-serveErr:
+		// An accept loop returned before shutdown: the listener died.
+		failure = fmt.Errorf("serve: %w", err)
+		if err == nil {
+			failure = errors.New("serve: accept loop stopped unexpectedly")
+		}
+		log.Error("listener failed; shutting down", "err", failure)
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Shutdown)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("graceful shutdown incomplete", "err", err)
+	}
+	for _, l := range listeners {
+		// Serve may already have closed it; a second Close is harmless.
+		l.ln.Close()
+	}
+	wg.Wait()
+	log.Info("stopped")
+	return failure
+}
+
+// listen binds every configured listener; on failure it closes those it
+// already bound.
+func listen(addrs config.Listen, tlsConfig *tls.Config) ([]listener, error) {
+	var out []listener
+	fail := func(err error) ([]listener, error) {
+		for _, l := range out {
+			l.ln.Close()
+		}
+		return nil, err
+	}
+	if addrs.IMAP != "" {
+		ln, err := net.Listen("tcp", addrs.IMAP)
+		if err != nil {
+			return fail(fmt.Errorf("imap listener: %w", err))
+		}
+		out = append(out, listener{name: "imap", security: "STARTTLS", ln: ln})
+	}
+	if addrs.IMAPS != "" {
+		ln, err := net.Listen("tcp", addrs.IMAPS)
+		if err != nil {
+			return fail(fmt.Errorf("imaps listener: %w", err))
+		}
+		// The server treats *tls.Conn connections as implicit TLS.
+		out = append(out, listener{name: "imaps", security: "SSL/TLS", ln: tls.NewListener(ln, tlsConfig)})
+	}
+	return out, nil
+}
+
+// CheckDemoListeners refuses the demo account unless every enabled listener
+// is on a loopback address: a well-known password must never be reachable
+// from the network.
+func CheckDemoListeners(addrs config.Listen) error {
+	for _, l := range []struct{ name, addr string }{{"imap", addrs.IMAP}, {"imaps", addrs.IMAPS}} {
+		if l.addr == "" {
+			continue
+		}
+		if !IsLoopback(l.addr) {
+			return fmt.Errorf("--demo refused: the %s listener %q is not on a loopback address; "+
+				"the demo account's password is public, so --demo only runs on 127.0.0.1, ::1 or localhost", l.name, l.addr)
+		}
+	}
+	return nil
+}
+
+// IsLoopback reports whether addr (host:port) binds only a loopback address.
+// An empty host means every interface, which is not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"roost/internal/store"
+)
+
+// ErrBadCredentials is returned by Login for an unknown user and for a wrong
+// password alike, so that a client cannot probe which accounts exist.
+var ErrBadCredentials = errors.New("auth: invalid user name or password")
+
+// Login checks username and password against the backend. On success it
+// returns the user; if the stored hash was made with weaker parameters than
+// the current ones it stores a fresh hash first (failure to do so does not
+// fail the login). For an unknown user it does the same argon2id work as for
+// a known one before returning ErrBadCredentials.
+func Login(ctx context.Context, b store.Backend, username, password string) (*store.User, error) {
+	u, err := b.User(ctx, username)
+	if errors.Is(err, store.ErrNoUser) {
+		burn(password, currentParams())
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, rehash, err := Verify(u.PasswordHash, password)
+	if err != nil {
+		return nil, fmt.Errorf("%w (stored hash of %q: %v)", ErrBadCredentials, username, err)
+	}
+	if !ok {
+		return nil, ErrBadCredentials
+	}
+	if rehash {
+		if h, err := Hash(password); err == nil {
+			if b.SetPassword(ctx, username, h) == nil {
+				u.PasswordHash = h
+			}
+		}
+	}
+	return u, nil
+}
+
+// passwordAlphabet leaves out look-alikes (0/O, 1/l/I) so that a generated
+// password can be read aloud or copied by hand.
+const passwordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+// GeneratePassword returns a random 20-character password from
+// crypto/rand: 57 symbols, about 117 bits of entropy.
+func GeneratePassword() string {
+	const length = 20
+	out := make([]byte, 0, length)
+	buf := make([]byte, 32)
+	for len(out) < length {
+		// crypto/rand.Read never fails on supported platforms (Go 1.24+:
+		// it crashes the program instead of returning an error).
+		_, _ = rand.Read(buf)
+		for _, c := range buf {
+			// Rejection sampling keeps every symbol equally likely:
+			// 228 = 4*57 is the largest multiple of 57 below 256.
+			if c < 4*byte(len(passwordAlphabet)) && len(out) < length {
+				out = append(out, passwordAlphabet[int(c)%len(passwordAlphabet)])
+			}
+		}
+	}
+	return string(out)
+}

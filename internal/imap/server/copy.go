@@ -1,0 +1,115 @@
+package server
+
+import (
+	"errors"
+	"strconv"
+
+	"roost/internal/imap/proto"
+	"roost/internal/search"
+	"roost/internal/store"
+)
+
+// handleCopy answers COPY and UID COPY (RFC 9051 §6.4.7) with the COPYUID
+// response code of UIDPLUS (RFC 4315 §3).
+func (s *session) handleCopy(cmd *proto.Command) error {
+	return s.copyMessages(cmd, false)
+}
+
+// handleMove answers MOVE and UID MOVE (RFC 6851, RFC 9051 §6.4.8): the
+// COPYUID goes in an untagged OK before the EXPUNGE responses of the moved
+// messages (RFC 6851 §4.3), then the tagged OK.
+func (s *session) handleMove(cmd *proto.Command) error {
+	if s.sel.readOnly {
+		return errNo("", "Mailbox is read-only.")
+	}
+	return s.copyMessages(cmd, true)
+}
+
+func (s *session) copyMessages(cmd *proto.Command, move bool) error {
+	c, ok := cmd.Args.(*proto.Copy)
+	if !ok {
+		return errBad("Missing arguments")
+	}
+	uids, err := s.resolveSet(c.Set, cmd.UID)
+	if err != nil {
+		return err
+	}
+	dst, err := s.srv.backend.Mailbox(s.ctx, s.user.ID, c.Mailbox)
+	if err != nil {
+		return copyError(err)
+	}
+	if dst.NoSelect {
+		return errNo("CANNOT", "Mailbox is not selectable: "+c.Mailbox)
+	}
+	verb := "Copy"
+	if move {
+		verb = "Move"
+	}
+	s.okText = verb + " completed."
+
+	var src, dstUIDs []uint32
+	var validity uint32
+	for start := 0; start < len(uids); start += fetchBatch {
+		batch := uids[start:min(start+fetchBatch, len(uids))]
+		var res *store.CopyResult
+		if move {
+			res, err = s.srv.backend.Move(s.ctx, s.sel.mbox.ID, batch, dst.ID)
+		} else {
+			res, err = s.srv.backend.Copy(s.ctx, s.sel.mbox.ID, batch, dst.ID)
+		}
+		if err != nil {
+			if len(src) > 0 && move {
+				// Earlier batches moved: their EXPUNGEs still go out.
+				if ferr := s.flushUpdates(true); ferr != nil {
+					return ferr
+				}
+			}
+			return copyError(err)
+		}
+		validity = res.UIDValidity
+		src = append(src, res.SrcUIDs...)
+		dstUIDs = append(dstUIDs, res.DstUIDs...)
+	}
+	if len(src) == 0 {
+		// Nothing (left) to copy: no COPYUID (RFC 4315 §3 allows none).
+		if len(uids) == 0 {
+			s.okText = "No messages found."
+		}
+		return nil
+	}
+	code := copyUIDCode(validity, src, dstUIDs)
+	if !move {
+		s.okCode = code
+		return nil
+	}
+	s.writeUntaggedOK(code, "Moved UIDs.")
+	// The moved messages reached this session's watcher as expunges when
+	// Move committed; report them now.
+	return s.flushUpdates(true)
+}
+
+// copyUIDCode is "COPYUID uidvalidity source-uids destination-uids", the two
+// sets paired element by element (RFC 4315 §3).
+func copyUIDCode(validity uint32, src, dst []uint32) string {
+	b := []byte("COPYUID ")
+	b = strconv.AppendUint(b, uint64(validity), 10)
+	b = append(b, ' ')
+	b = search.Compact(b, src)
+	b = append(b, ' ')
+	b = search.Compact(b, dst)
+	return string(b)
+}
+
+// copyError maps store errors of COPY/MOVE to their answers.
+func copyError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNoMailbox):
+		// RFC 9051 §6.4.7: the client may CREATE the mailbox and retry.
+		return errNo("TRYCREATE", "Mailbox doesn't exist.")
+	case errors.Is(err, store.ErrNotSelectable):
+		return errNo("CANNOT", "Mailbox is not selectable.")
+	case errors.Is(err, store.ErrNoSpace):
+		return errNo("OVERQUOTA", "Not enough storage space.")
+	}
+	return err
+}

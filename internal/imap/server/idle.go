@@ -1,0 +1,81 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"time"
+
+	"roost/internal/imap/proto"
+)
+
+// handleIdle: IDLE (RFC 9051 §6.3.13, RFC 2177). Changes to the selected
+// mailbox, expunges included, are sent as soon as the store publishes
+// them, until the client sends DONE or the autologout timer runs out.
+func (s *session) handleIdle(*proto.Command) error {
+	if s.sel != nil {
+		if err := s.flushUpdates(true); err != nil {
+			return err
+		}
+	}
+	s.enc.Raw("+ idling").CRLF()
+	if err := s.enc.Flush(); err != nil {
+		return err
+	}
+
+	type lineResult struct {
+		line []byte
+		err  error
+	}
+	lines := make(chan lineResult, 1)
+	s.armReadDeadline(s.srv.cfg.IdleTimeout)
+	go func() {
+		line, err := s.parser.ReadLine()
+		lines <- lineResult{line, err}
+	}()
+
+	var ready <-chan struct{}
+	if s.sel != nil {
+		ready = s.sel.watcher.Ready()
+	}
+	for {
+		select {
+		case <-ready:
+			if err := s.flushUpdates(true); err != nil {
+				return err
+			}
+			if s.sel == nil {
+				ready = nil
+			}
+			s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.IdleTimeout))
+			if err := s.enc.Flush(); err != nil {
+				return err
+			}
+		case r := <-lines:
+			if r.err != nil {
+				return s.idleReadError(r.err)
+			}
+			if strings.EqualFold(string(r.line), "DONE") {
+				return nil
+			}
+			return errBad("Expected DONE.")
+		}
+	}
+}
+
+// idleReadError turns a failed read of DONE into the session's end: BYE
+// for a timeout or shutdown, the parser's answer for a protocol error.
+func (s *session) idleReadError(err error) error {
+	var pe *proto.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	var ne net.Error
+	switch {
+	case s.srv.closing.Load():
+		return errBye("Server shutting down")
+	case errors.As(err, &ne) && ne.Timeout():
+		return errBye("Autologout; idle for too long")
+	}
+	return err
+}

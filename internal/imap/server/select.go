@@ -1,0 +1,127 @@
+package server
+
+import (
+	"errors"
+
+	"roost/internal/imap/proto"
+	"roost/internal/store"
+)
+
+// systemFlags is the FLAGS response: the flags every mailbox supports.
+var systemFlags = []string{store.FlagAnswered, store.FlagFlagged, store.FlagDeleted, store.FlagSeen, store.FlagDraft}
+
+// handleSelect serves SELECT and EXAMINE (RFC 9051 §6.3.2-3, RFC 3501
+// §6.3.1-2). The previous mailbox is closed first, so a failed SELECT
+// leaves the session in the authenticated state.
+func (s *session) handleSelect(cmd *proto.Command) error {
+	args := cmd.Args.(*proto.Select)
+	readOnly := args.ReadOnly || cmd.Name == "EXAMINE"
+	if s.sel != nil {
+		s.closeSelected()
+		if s.rev2 {
+			s.writeUntaggedOK("CLOSED", "Previous mailbox is now closed.")
+		}
+	}
+	name := normalizeName(args.Mailbox)
+	mb, err := s.lookupMailbox(name)
+	if err != nil {
+		return err
+	}
+	if mb.NoSelect {
+		return errNo("CANNOT", "Mailbox isn't selectable: "+s.mailboxName(name))
+	}
+	// Watch before Select: changes committed in between are queued and
+	// those already in the snapshot are skipped by their MODSEQ.
+	w := s.srv.backend.Watch(mb.ID)
+	snap, err := s.srv.backend.Select(s.ctx, mb.ID)
+	if err != nil {
+		w.Close()
+		if errors.Is(err, store.ErrNoMailbox) {
+			return errNo("NONEXISTENT", "Mailbox doesn't exist: "+s.mailboxName(name))
+		}
+		return storeError(err)
+	}
+	sel := newSelected(snap, w, readOnly)
+	s.sel = sel
+	if !s.rev2 {
+		s.markInitialRecent(snap)
+	}
+
+	s.enc.Raw("* FLAGS ")
+	s.writeFlags(systemFlags, false)
+	s.enc.CRLF()
+	if readOnly {
+		s.writeUntaggedOK("PERMANENTFLAGS ()", "Read-only mailbox.")
+	} else {
+		s.writeUntaggedOK(`PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)`, "Flags permitted.")
+	}
+	s.enc.Raw("* ").Number(uint64(len(sel.uids))).Raw(" EXISTS").CRLF()
+	if !s.rev2 {
+		s.enc.Raw("* ").Number(uint64(len(sel.recent))).Raw(" RECENT").CRLF()
+		// RFC 3501 §6.3.1: the first unseen message's sequence number.
+		if seq := sel.seqOf(snap.FirstUnseen); seq != 0 {
+			s.writeUntaggedOK("UNSEEN "+itoa(seq), "First unseen.")
+		}
+	}
+	s.writeUntaggedOK("UIDVALIDITY "+itoa(snap.Mailbox.UIDValidity), "UIDs valid")
+	s.writeUntaggedOK("UIDNEXT "+itoa(snap.Mailbox.UIDNext), "Predicted next UID")
+	if s.rev2 {
+		// RFC 9051 §6.3.2: a LIST response with the mailbox's attributes.
+		if err := s.listSelected(snap.Mailbox); err != nil {
+			return err
+		}
+	}
+	if readOnly {
+		s.okCode = "READ-ONLY"
+	} else {
+		s.okCode = "READ-WRITE"
+	}
+	return nil
+}
+
+// markInitialRecent decides which messages are \Recent for this IMAP4rev1
+// session. SELECT claims them; EXAMINE must not change that state (RFC 3501
+// §6.3.2), so it only reports the unclaimed ones, which are always the
+// newest.
+func (s *session) markInitialRecent(snap *store.Snapshot) {
+	sel := s.sel
+	if sel.readOnly {
+		n := min(int(snap.Status.Recent), len(sel.uids))
+		for _, u := range sel.uids[len(sel.uids)-n:] {
+			sel.recent[u] = true
+		}
+		return
+	}
+	first, err := s.srv.backend.ClaimRecent(s.ctx, sel.mbox.ID)
+	if err != nil {
+		s.log.Warn("claim recent failed", "err", err)
+		return
+	}
+	if first == 0 {
+		return
+	}
+	for i := len(sel.uids) - 1; i >= 0 && sel.uids[i] >= first; i-- {
+		sel.recent[sel.uids[i]] = true
+	}
+}
+
+// handleClose: expunge \Deleted messages silently when read-write, then
+// leave the selected state (RFC 9051 §6.4.1).
+func (s *session) handleClose(*proto.Command) error {
+	sel := s.sel
+	s.closeSelected()
+	if sel.readOnly {
+		return nil
+	}
+	_, err := s.srv.backend.Expunge(s.ctx, sel.mbox.ID, nil)
+	if err != nil && !errors.Is(err, store.ErrNoMailbox) {
+		return storeError(err)
+	}
+	return nil
+}
+
+// handleUnselect leaves the selected state without expunging (RFC 3691).
+func (s *session) handleUnselect(*proto.Command) error {
+	s.closeSelected()
+	return nil
+}

@@ -1,0 +1,90 @@
+package search
+
+import (
+	"strings"
+
+	"golang.org/x/text/cases"
+)
+
+// String keys match as case-insensitive substrings of the decoded UTF-8
+// text that the MIME parser stored: header values with RFC 2047 words
+// decoded, and body text with transfer encodings and charsets undone.
+// RFC 9051 §6.4.4 asks for ASCII case-insensitivity at least; Unicode case
+// folding on both sides gives it for every script ("STRASSE" finds
+// "straße").
+
+// fold returns s case-folded with the evaluator's caser, which is created
+// on first use (a Caser keeps state and is not shared between goroutines).
+func (e *evaluator) fold(s string) string {
+	if e.caser == nil {
+		c := cases.Fold()
+		e.caser = &c
+	}
+	return e.caser.String(s)
+}
+
+// headerValues returns the folded values of the message's header fields,
+// parallel to m.Parsed.Headers, computing them once per message.
+func (e *evaluator) headerValues() []string {
+	p := e.m.Parsed
+	if p == nil {
+		return nil
+	}
+	if e.foldedHeads == nil {
+		e.foldedHeads = make([]string, len(p.Headers))
+		for i, f := range p.Headers {
+			e.foldedHeads[i] = e.fold(f.Value)
+		}
+	}
+	return e.foldedHeads
+}
+
+// header implements HEADER field value (and SUBJECT, FROM, ... which are
+// HEADER on their field): some field of that name (case-insensitive)
+// contains value; an empty value only asks for the field to exist.
+func (e *evaluator) header(field, value string) bool {
+	p := e.m.Parsed
+	if p == nil {
+		return false
+	}
+	values := e.headerValues()
+	needle := e.fold(value)
+	for i, f := range p.Headers {
+		if strings.EqualFold(f.Name, field) && strings.Contains(values[i], needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// body implements BODY: the text of the body parts only.
+func (e *evaluator) body(value string) bool {
+	p := e.m.Parsed
+	if p == nil {
+		return false
+	}
+	if e.foldedBody == nil {
+		b := e.fold(p.BodyText)
+		e.foldedBody = &b
+	}
+	return strings.Contains(*e.foldedBody, e.fold(value))
+}
+
+// text implements TEXT: any header line ("Name: value") or the body.
+func (e *evaluator) text(value string) bool {
+	p := e.m.Parsed
+	if p == nil {
+		return false
+	}
+	needle := e.fold(value)
+	values := e.headerValues()
+	for i, f := range p.Headers {
+		if strings.Contains(values[i], needle) {
+			return true
+		}
+		if strings.Contains(e.fold(f.Name)+": "+values[i], needle) {
+			return true
+		}
+	}
+	return e.body(value)
+}

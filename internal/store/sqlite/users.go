@@ -1,0 +1,130 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"roost/internal/store"
+)
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// CreateUser implements store.Backend: the account and DefaultMailboxes.
+func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) (*store.User, error) {
+	if name == "" {
+		return nil, fmt.Errorf("sqlite: empty user name")
+	}
+	u := &store.User{Name: name, PasswordHash: passwordHash, Created: time.Now().Truncate(time.Second)}
+	err := s.write(ctx, func(tx *sql.Tx, st *txState) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE name = ?", name).Scan(&exists); err != nil {
+			return err
+		}
+		if exists > 0 {
+			return fmt.Errorf("%w: %q", store.ErrUserExists, name)
+		}
+		res, err := tx.ExecContext(ctx, "INSERT INTO users (name, password_hash, created) VALUES (?, ?, ?)",
+			name, passwordHash, u.Created.Unix())
+		if err != nil {
+			return err
+		}
+		if u.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		for _, mb := range store.DefaultMailboxes {
+			if _, err := insertMailbox(ctx, tx, u.ID, mb.Name, mb.SpecialUse); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// User implements store.Backend.
+func (s *Store) User(ctx context.Context, name string) (*store.User, error) {
+	var u store.User
+	var created int64
+	err := s.r.QueryRowContext(ctx, "SELECT id, name, password_hash, created FROM users WHERE name = ?", name).
+		Scan(&u.ID, &u.Name, &u.PasswordHash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %q", store.ErrNoUser, name)
+	}
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	u.Created = time.Unix(created, 0)
+	return &u, nil
+}
+
+// SetPassword implements store.Backend.
+func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) error {
+	return s.write(ctx, func(tx *sql.Tx, st *txState) error {
+		res, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE name = ?", passwordHash, name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, fmt.Errorf("%w: %q", store.ErrNoUser, name))
+		}
+		return nil
+	})
+}
+
+// Users implements store.Backend, ordered by name.
+func (s *Store) Users(ctx context.Context) ([]store.User, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT id, name, password_hash, created FROM users ORDER BY name")
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		var u store.User
+		var created int64
+		if err := rows.Scan(&u.ID, &u.Name, &u.PasswordHash, &created); err != nil {
+			return nil, mapErr(err)
+		}
+		u.Created = time.Unix(created, 0)
+		out = append(out, u)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// DeleteUser implements store.Backend: the account, its mailboxes,
+// messages and subscriptions. Sessions watching its mailboxes get
+// MailboxDeleted.
+func (s *Store) DeleteUser(ctx context.Context, name string) error {
+	return s.write(ctx, func(tx *sql.Tx, st *txState) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, "SELECT id FROM users WHERE name = ?", name).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %q", store.ErrNoUser, name)
+		}
+		if err != nil {
+			return err
+		}
+		boxes, err := listMailboxes(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		for _, mb := range boxes {
+			if err := removeMailbox(ctx, tx, st, &mb); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", userID)
+		return err
+	})
+}

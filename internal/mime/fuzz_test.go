@@ -6,41 +6,22 @@ import (
 	"path/filepath"
 	"testing"
 
+	"roost/internal/imap/golden"
 	"roost/internal/imap/imapmime"
 	"roost/internal/imap/proto"
 	"roost/internal/mime"
 )
 
-// corpusMessages returns the paths of the shared corpus messages, found by
-// walking up from the package directory ($ROOST_CORPUS overrides).
+// corpusMessages returns the paths of the shared corpus messages.
 func corpusMessages(tb testing.TB) []string {
 	tb.Helper()
-	dir := os.Getenv("ROOST_CORPUS")
-	if dir != "" {
-		if filepath.Base(dir) != "messages" {
-			dir = filepath.Join(dir, "messages")
-		}
-	} else {
-		wd, err := os.Getwd()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for {
-			c := filepath.Join(wd, "shared", "corpus", "messages")
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				dir = c
-				break
-			}
-			parent := filepath.Dir(wd)
-			if parent == wd {
-				tb.Fatal("corpus not found: no shared/corpus/messages above the package directory (set ROOST_CORPUS)")
-			}
-			wd = parent
-		}
+	corpus, err := golden.Find()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	files, err := filepath.Glob(filepath.Join(corpus.Dir, "messages", "*.eml"))
 	if err != nil || len(files) == 0 {
-		tb.Fatalf("no messages in %s", dir)
+		tb.Fatalf("no messages in %s", corpus.Dir)
 	}
 	return files
 }

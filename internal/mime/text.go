@@ -77,11 +77,15 @@ func raw8bit(b []byte) string {
 	return s
 }
 
+// maxWordLen bounds an encoded-word. RFC 2047 §2 allows 75 octets; real
+// mail exceeds that, so the bound is generous.
+const maxWordLen = 4096
+
 // decodeWord decodes one encoded-word "=?charset?enc?text?=" at the start of
 // b, returning the text, the bytes consumed and whether it was valid.
 func decodeWord(b []byte) (string, int, bool) {
 	// =?charset?X?text?=
-	q1 := bytes.IndexByte(b[2:], '?')
+	q1 := bytes.IndexByte(b[2:min(len(b), 2+maxWordLen)], '?')
 	if q1 < 1 || q1+5 > len(b)-2 {
 		return "", 0, false
 	}
@@ -92,14 +96,24 @@ func decodeWord(b []byte) (string, int, bool) {
 	}
 	enc := b[q1+1] | 0x20
 	rest := b[q1+3:]
-	end := bytes.Index(rest, []byte("?="))
+	// The text ends at "?="; white space or maxWordLen bytes without it
+	// mean this is no encoded-word (bounding the scan keeps headers full
+	// of "=?" linear).
+	end := -1
+	for i := 0; i+1 < len(rest) && i < maxWordLen; i++ {
+		c := rest[i]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			break
+		}
+		if c == '?' && rest[i+1] == '=' {
+			end = i
+			break
+		}
+	}
 	if end < 0 {
 		return "", 0, false
 	}
 	text := rest[:end]
-	if bytes.ContainsAny(text, " \t\r\n") {
-		return "", 0, false
-	}
 	var raw []byte
 	switch enc {
 	case 'b':

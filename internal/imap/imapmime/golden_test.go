@@ -1,18 +1,17 @@
 package imapmime
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"roost/internal/imap/golden"
 	"roost/internal/imap/proto"
 	"roost/internal/mime"
 )
@@ -20,116 +19,6 @@ import (
 // The golden test renders every FETCH item recorded from Dovecot 2.3 for
 // the shared corpus (see shared/corpus/README.md) without a server and
 // compares the response byte for byte.
-
-// findCorpus returns the corpus directory (the one holding messages/ and
-// dovecot/): $ROOST_CORPUS, or shared/corpus found walking up from here.
-func findCorpus(t testing.TB) string {
-	t.Helper()
-	if env := os.Getenv("ROOST_CORPUS"); env != "" {
-		if filepath.Base(env) == "messages" {
-			env = filepath.Dir(env)
-		}
-		if _, err := os.Stat(filepath.Join(env, "messages")); err != nil {
-			t.Fatalf("ROOST_CORPUS=%s: %v", env, err)
-		}
-		return env
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(filepath.Join(c, "messages")); err == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("corpus not found: no shared/corpus/messages above the package directory (set ROOST_CORPUS)")
-		}
-		dir = parent
-	}
-}
-
-// goldenBlock is one recorded command: the item, the untagged data and the
-// tagged status without the tag.
-type goldenBlock struct {
-	Item   string
-	Data   []byte
-	Status string
-}
-
-var blockHeader = regexp.MustCompile(`^### (.*) \{(\d+)\}$`)
-
-// readGolden parses a golden file (binary-safe, LEN-prefixed blocks).
-func readGolden(path string) ([]goldenBlock, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	nl := bytes.IndexByte(raw, '\n')
-	if nl < 0 || !bytes.HasPrefix(raw, []byte("#GOLDEN v1 ")) {
-		return nil, fmt.Errorf("%s: bad first line", path)
-	}
-	pos := nl + 1
-	var out []goldenBlock
-	for pos < len(raw) {
-		nl = bytes.IndexByte(raw[pos:], '\n')
-		if nl < 0 {
-			return nil, fmt.Errorf("%s: truncated block header at %d", path, pos)
-		}
-		m := blockHeader.FindSubmatch(raw[pos : pos+nl])
-		if m == nil {
-			return nil, fmt.Errorf("%s: bad block header %q", path, raw[pos:pos+nl])
-		}
-		n, _ := strconv.Atoi(string(m[2]))
-		pos += nl + 1
-		if pos+n > len(raw) {
-			return nil, fmt.Errorf("%s: truncated data", path)
-		}
-		b := goldenBlock{Item: string(m[1]), Data: raw[pos : pos+n]}
-		pos += n
-		nl = bytes.IndexByte(raw[pos:], '\n')
-		if nl < 0 || !bytes.HasPrefix(raw[pos:], []byte("#STATUS ")) {
-			return nil, fmt.Errorf("%s: missing #STATUS after %s", path, b.Item)
-		}
-		b.Status = string(raw[pos+len("#STATUS ") : pos+nl])
-		pos += nl + 1
-		out = append(out, b)
-	}
-	return out, nil
-}
-
-// itemKind names the class of an item for the match table.
-func itemKind(item string) string {
-	switch {
-	case item == "ENVELOPE", item == "BODYSTRUCTURE", item == "BODY", item == "RFC822.SIZE":
-		return item
-	case strings.HasPrefix(item, "SEARCH"):
-		return "SEARCH"
-	case strings.HasPrefix(item, "BODY.PEEK[HEADER.FIELDS"):
-		return "HEADER.FIELDS"
-	case item == "BODY.PEEK[]<0.100>":
-		return "BODY[]<0.100>"
-	case item == "BODY.PEEK[HEADER]":
-		return "BODY[HEADER]"
-	case item == "BODY.PEEK[TEXT]":
-		return "BODY[TEXT]"
-	case strings.HasPrefix(item, "BINARY.SIZE["):
-		return "BINARY.SIZE[n]"
-	case strings.HasPrefix(item, "BINARY.PEEK["):
-		return "BINARY[n]"
-	case strings.HasSuffix(item, ".MIME]"):
-		return "BODY[n.MIME]"
-	case strings.HasSuffix(item, ".HEADER]"):
-		return "BODY[n.HEADER]"
-	case strings.HasSuffix(item, ".TEXT]"):
-		return "BODY[n.TEXT]"
-	case strings.HasPrefix(item, "BODY.PEEK["):
-		return "BODY[n]"
-	}
-	return "OTHER"
-}
 
 // parseSection turns "1.2.MIME" / "HEADER.FIELDS (A B)" into a Section.
 func parseSection(s string) (*proto.Section, error) {
@@ -251,50 +140,24 @@ func statusOf(err error) string {
 	return "NO [SERVERBUG]"
 }
 
-// goldenStatus reduces a golden status line to "OK" or "NO [CODE]".
-func goldenStatus(s string) string {
-	if strings.HasPrefix(s, "OK") {
-		return "OK"
-	}
-	if strings.HasPrefix(s, "NO [") {
-		if i := strings.IndexByte(s, ']'); i > 0 {
-			return s[:i+1]
-		}
-	}
-	return s
-}
-
 func readAll(r interface{ Read([]byte) (int, error) }) []byte {
 	var b bytes.Buffer
 	_, _ = b.ReadFrom(r)
 	return b.Bytes()
 }
 
-// exception is a deliberate deviation from Dovecot.
-type exception struct{ msg, item, rfc, reason string }
-
-// loadExceptions reads testdata/exceptions.txt: tab-separated message
-// (NNNN), item (as in the golden file), RFC section, reason.
-func loadExceptions(t *testing.T) map[[2]string]exception {
-	out := map[[2]string]exception{}
-	f, err := os.Open(filepath.Join("testdata", "exceptions.txt"))
+// findCorpus locates the shared corpus and lists its messages.
+func findCorpus(t testing.TB) (*golden.Corpus, []string) {
+	t.Helper()
+	corpus, err := golden.Find()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 4 {
-			t.Fatalf("exceptions.txt: bad line %q", line)
-		}
-		out[[2]string{f[0], f[1]}] = exception{f[0], f[1], f[2], f[3]}
+	files, err := corpus.Messages()
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no messages in %s: %v", corpus.Dir, err)
 	}
-	return out
+	return corpus, files
 }
 
 // loadFloors reads testdata/floors.txt: kind, minimum matched count.
@@ -321,27 +184,27 @@ func loadFloors(t *testing.T) map[string]int {
 type tally struct{ matched, total, excepted int }
 
 func TestGoldenCorpus(t *testing.T) {
-	corpus := findCorpus(t)
-	files, err := filepath.Glob(filepath.Join(corpus, "messages", "*.eml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no messages in %s", corpus)
+	corpus, files := findCorpus(t)
+	exceptions, err := golden.Exceptions()
+	if err != nil {
+		t.Fatal(err)
 	}
-	exceptions := loadExceptions(t)
 	usedExceptions := map[[2]string]bool{}
 	floors := loadFloors(t)
 	table := map[string]*tally{}
 	var diffs strings.Builder
-	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".eml")
+	for _, file := range files {
+		name := strings.TrimSuffix(file, ".eml")
 		seq, _ := strconv.Atoi(name)
-		blob, err := os.ReadFile(path)
+		blob, err := corpus.Message(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		blocks, err := readGolden(filepath.Join(corpus, "dovecot", name+".txt"))
+		gf, err := corpus.Golden(file)
 		if err != nil {
 			t.Fatal(err)
 		}
+		blocks := gf.Blocks
 		parsed, err := mime.Parse(bytes.NewReader(blob), int64(len(blob)))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -355,10 +218,10 @@ func TestGoldenCorpus(t *testing.T) {
 			t.Fatalf("%s: Unmarshal: %v", name, err)
 		}
 		for _, b := range blocks {
-			kind := itemKind(b.Item)
-			if kind == "SEARCH" {
+			if strings.HasPrefix(b.Item, "SEARCH ") {
 				continue
 			}
+			kind := golden.ItemKind(b.Item)
 			tl := table[kind]
 			if tl == nil {
 				tl = &tally{}
@@ -369,7 +232,7 @@ func TestGoldenCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, b.Item, err)
 			}
-			want := goldenStatus(b.Status)
+			want := golden.Status(b.Status)
 			ok := status == want && (want != "OK" || data == string(b.Data))
 			key := [2]string{name, b.Item}
 			if _, exc := exceptions[key]; exc {
@@ -389,7 +252,8 @@ func TestGoldenCorpus(t *testing.T) {
 		}
 	}
 	for key := range exceptions {
-		if !usedExceptions[key] {
+		// SEARCH exceptions belong to the over-the-wire test.
+		if !usedExceptions[key] && !strings.HasPrefix(key[1], "SEARCH ") {
 			t.Errorf("exception %s %s matches no golden item", key[0], key[1])
 		}
 	}
@@ -410,7 +274,7 @@ func TestGoldenCorpus(t *testing.T) {
 	}
 	t.Log(report.String())
 	for _, e := range sortedExceptions(exceptions) {
-		t.Logf("exception: %s %s (%s): %s", e.msg, e.item, e.rfc, e.reason)
+		t.Logf("exception: %s %s (%s): %s", e.Message, e.Item, e.RFC, e.Reason)
 	}
 	if path := os.Getenv("ROOST_GOLDEN_DIFF"); path != "" {
 		if err := os.WriteFile(path, []byte(diffs.String()), 0o644); err != nil {
@@ -434,16 +298,16 @@ func TestGoldenCorpus(t *testing.T) {
 	}
 }
 
-func sortedExceptions(m map[[2]string]exception) []exception {
-	out := make([]exception, 0, len(m))
+func sortedExceptions(m map[[2]string]golden.Exception) []golden.Exception {
+	out := make([]golden.Exception, 0, len(m))
 	for _, e := range m {
 		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].msg != out[j].msg {
-			return out[i].msg < out[j].msg
+		if out[i].Message != out[j].Message {
+			return out[i].Message < out[j].Message
 		}
-		return out[i].item < out[j].item
+		return out[i].Item < out[j].Item
 	})
 	return out
 }

@@ -3,8 +3,6 @@ package imapmime
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,25 +20,22 @@ import (
 // terms that the corpus generator found (README: 6 of 434); the recorded
 // answers stay the reference and the floor allows for that.
 func TestGoldenSearchText(t *testing.T) {
-	corpus := findCorpus(t)
-	files, err := filepath.Glob(filepath.Join(corpus, "messages", "*.eml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no messages in %s", corpus)
-	}
+	corpus, files := findCorpus(t)
 	fold := cases.Fold()
 	matched, total := 0, 0
 	var misses []string
-	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".eml")
+	for _, file := range files {
+		name := strings.TrimSuffix(file, ".eml")
 		seq, _ := strconv.Atoi(name)
-		blob, err := os.ReadFile(path)
+		blob, err := corpus.Message(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		blocks, err := readGolden(filepath.Join(corpus, "dovecot", name+".txt"))
+		gf, err := corpus.Golden(file)
 		if err != nil {
 			t.Fatal(err)
 		}
+		blocks := gf.Blocks
 		m, err := mime.Parse(bytes.NewReader(blob), int64(len(blob)))
 		if err != nil {
 			t.Fatal(err)

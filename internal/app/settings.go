@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"strings"
 
 	"roost/internal/config"
@@ -30,9 +31,9 @@ type ListenerSettings struct {
 
 func settingsFor(listeners []listener, cfg config.Config, demo bool, cert *Certificate) Settings {
 	s := Settings{
-		DataDir:     cfg.Data,
+		DataDir:     absPath(cfg.Data),
 		SelfSigned:  cert.SelfSigned,
-		CertPath:    cert.CertPath,
+		CertPath:    absPath(cert.CertPath),
 		Fingerprint: cert.Fingerprint,
 	}
 	if demo {
@@ -76,4 +77,12 @@ func PrintSettings(w io.Writer, s Settings) {
 	row("Data", s.DataDir)
 	b.WriteString("\nStop with Ctrl-C.\n")
 	io.WriteString(w, b.String())
+}
+
+// absPath shows a path absolute, so it can be found from any directory.
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }

@@ -198,3 +198,32 @@ func TestLoadPrecedence(t *testing.T) {
 		t.Fatal("Load of a missing file = nil error, want an error")
 	}
 }
+
+// TestDocumentedDefaults keeps docs/CONFIG.md honest: its example file,
+// which shows every key with its default, must parse to Default().
+func TestDocumentedDefaults(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "CONFIG.md"))
+	if err != nil {
+		t.Fatalf("reading docs/CONFIG.md: %v", err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```toml\n")
+	if !ok {
+		t.Fatal("docs/CONFIG.md has no ```toml block")
+	}
+	block, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("docs/CONFIG.md: unterminated ```toml block")
+	}
+	var cfg Config // zero: every value must come from the document
+	if err := parse(&cfg, block, "CONFIG.md"); err != nil {
+		t.Fatalf("the documented config does not parse: %v", err)
+	}
+	// parse made the data path relative to the file's directory, ".".
+	if want := filepath.Join(".", DefaultDataDir); cfg.Data != want {
+		t.Errorf("documented data %q, want %q", cfg.Data, want)
+	}
+	cfg.Data = DefaultDataDir
+	if diff := cmp.Diff(Default(), cfg); diff != "" {
+		t.Fatalf("docs/CONFIG.md differs from Default() (-default +doc):\n%s", diff)
+	}
+}

@@ -49,12 +49,13 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-// goTool finds the go command that runs this test.
+// goTool finds the go command: `go test` puts its own GOROOT/bin first in
+// the PATH of the tests it runs.
 func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return "go"
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 func fileExists(p string) bool {
@@ -110,15 +111,22 @@ func mustRoost(t testing.TB, stdin string, args ...string) result {
 }
 
 // childEnv is the environment of child processes: ours without anything
-// that would point roost elsewhere.
+// that would point roost elsewhere. A -race binary sleeps a second at exit
+// by default (GORACE atexit_sleep_ms) so that late races get reported; the
+// tests run roost dozens of times, so that sleep is cut short.
 func childEnv() []string {
+	gorace := "atexit_sleep_ms=20"
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ROOST_") {
+		switch {
+		case strings.HasPrefix(kv, "ROOST_"):
+		case strings.HasPrefix(kv, "GORACE="):
+			gorace = strings.TrimPrefix(kv, "GORACE=") + " " + gorace
+		default:
 			env = append(env, kv)
 		}
 	}
-	return env
+	return append(env, "GORACE="+gorace)
 }
 
 // addUser creates an account in dataDir through the CLI.

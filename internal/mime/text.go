@@ -180,7 +180,7 @@ func extractBodyText(root *Part, buf []byte) string {
 		case p.Flags&FlagText != 0:
 			body := buf[p.BodyStart:p.BodyEnd]
 			charset, _ := ParamValue(p.Params, "charset")
-			appendText(&out, toUTF8(charset, DecodeTransferLenient(p.Encoding, body)))
+			appendText(&out, searchText(body, p.Encoding, charset, MaxBodyText-out.Len()))
 		}
 	}
 	walk(root, 0)
@@ -189,6 +189,26 @@ func extractBodyText(root *Part, buf []byte) string {
 		s = strings.ToValidUTF8(s[:MaxBodyText], "")
 	}
 	return s
+}
+
+// searchText decodes a text body to UTF-8 for searching. Only the first
+// budget bytes of the result can be kept, so a big body is decoded by
+// growing prefixes until one gives budget bytes plus a margin: staging a
+// 50 MB text message then costs about a megabyte, not three copies of it.
+// Every step of the decoding (lenient base64 and quoted-printable, charset
+// conversion, the UTF-16 byte-order guess on the first 4 KiB) gives the
+// same output for a prefix as for the whole body, except for the last few
+// bytes where the prefix cuts an encoded unit; the margin keeps those out
+// of the part that is kept.
+func searchText(body []byte, encoding, charset string, budget int) string {
+	const margin = 4 << 10
+	want := budget + margin
+	for n := want + 64<<10; n < len(body); n *= 2 {
+		if s := toUTF8(charset, DecodeTransferLenient(encoding, body[:n])); len(s) >= want {
+			return s[:want]
+		}
+	}
+	return toUTF8(charset, DecodeTransferLenient(encoding, body))
 }
 
 func appendText(out *strings.Builder, s string) {

@@ -24,6 +24,17 @@ type Change struct {
 	UID       uint32
 	Flags     []string
 	ModSeq    uint64
+
+	// UserID is the user a namespace change (userwatch.go) belongs to;
+	// 0 in message changes.
+	UserID int64
+	// Name is the mailbox name a namespace change (MailboxCreated,
+	// MailboxRenamed, MailboxDeleted, SubscriptionChanged) is about; OldName
+	// is the name before a MailboxRenamed. Subscribed is the state after a
+	// SubscriptionChanged. See userwatch.go.
+	Name       string
+	OldName    string
+	Subscribed bool
 }
 
 // Watcher queues the changes of one mailbox for one session. The queue is
@@ -32,6 +43,7 @@ type Change struct {
 type Watcher struct {
 	hub       *Hub
 	mailboxID int64
+	userID    int64 // a user watcher (WatchUser) when not 0
 
 	mu      sync.Mutex
 	pending []Change
@@ -75,6 +87,7 @@ func (w *Watcher) push(cs []Change) {
 type Hub struct {
 	mu       sync.Mutex
 	watchers map[int64]map[*Watcher]struct{}
+	users    map[int64]map[*Watcher]struct{} // WatchUser watchers by user ID
 }
 
 // NewHub returns an empty hub.
@@ -111,6 +124,10 @@ func (h *Hub) Publish(mailboxID int64, changes []Change) {
 func (h *Hub) remove(w *Watcher) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if w.userID != 0 {
+		h.removeUser(w)
+		return
+	}
 	if set := h.watchers[w.mailboxID]; set != nil {
 		delete(set, w)
 		if len(set) == 0 {

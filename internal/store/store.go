@@ -131,6 +131,34 @@ type Snapshot struct {
 type FetchOptions struct {
 	Structure  bool // Message.Parsed with Root (MIME tree and envelopes)
 	SearchText bool // Message.Parsed with Headers and BodyText
+	SortKeys   bool // Message.Sort (cheap: no parse result is decoded)
+}
+
+// SortKeys are what SORT and THREAD (RFC 5256, RFC 5957 DISPLAYFROM and
+// DISPLAYTO) compare, computed from the parse result when the message is
+// appended (package search/sortkeys) and stored with it, so that sorting or
+// threading a large mailbox reads neither message files nor MIME trees.
+// The strings are collation keys (i;unicode-casemap, sortkeys.Collate),
+// compared bytewise; they are not for display.
+type SortKeys struct {
+	// SentDate is the Date header (UTC); zero if absent or unparseable,
+	// and then SORT uses INTERNALDATE (RFC 5256 §2.2).
+	SentDate time.Time
+	// Subject is the base subject (RFC 5256 §2.1); SubjectReply says the
+	// extraction removed a reply/forward marker ("re:", "(fwd)", ...).
+	Subject      string
+	SubjectReply bool
+	// From, To and Cc are the addr-mailbox of the first address of the
+	// field (RFC 5256 §3), "" if none.
+	From, To, Cc string
+	// DisplayFrom and DisplayTo are the display name of the first address,
+	// or its addr-spec if it has none (RFC 5957).
+	DisplayFrom, DisplayTo string
+	// MessageID is the normalized Message-ID, "" if it has no valid one;
+	// References are the normalized IDs of References, else the first of
+	// In-Reply-To (RFC 5256 §3 REFERENCES), oldest first.
+	MessageID  string
+	References []string
 }
 
 // Message is the stored state of one message in one mailbox.
@@ -144,6 +172,8 @@ type Message struct {
 	BlobID       string
 	// Parsed holds only what FetchOptions asked for; nil if nothing.
 	Parsed *mime.Message
+	// Sort is set when FetchOptions.SortKeys asked for it.
+	Sort *SortKeys
 }
 
 // FlagOp is how StoreFlags changes flags.

@@ -73,8 +73,10 @@ func messageParts(m *mime.Part) []*mime.Part {
 
 // BodySection returns the content of BODY[sec] (sec.Offset/Count ignored:
 // the caller applies the partial) read from the message bytes in blob, as a
-// reader of known size. NUL bytes are shown as 0x80 as Dovecot does (a
-// BODY[] literal may not contain NUL, RFC 9051 §4.3).
+// reader of known size. The reader is also an io.Seeker (and io.ReaderAt),
+// so a partial fetch skips to its origin without reading up to it. NUL
+// bytes are shown as 0x80 as Dovecot does (a BODY[] literal may not
+// contain NUL, RFC 9051 §4.3).
 //
 // A part that does not exist gives an empty string, as Dovecot answers:
 // RFC 9051 does not define the response, and an empty string lets a
@@ -184,7 +186,19 @@ func nulFilter(blob io.ReaderAt, off, size int64) (io.Reader, int64, error) {
 	return &nulReader{r: io.NewSectionReader(blob, off, size)}, size, nil
 }
 
-type nulReader struct{ r io.Reader }
+// nulReader is seekable so that a partial fetch jumps to its origin
+// instead of reading (and discarding) everything before it.
+type nulReader struct{ r *io.SectionReader }
+
+// Seek implements io.Seeker over the section.
+func (n *nulReader) Seek(offset int64, whence int) (int64, error) { return n.r.Seek(offset, whence) }
+
+// ReadAt implements io.ReaderAt over the section.
+func (n *nulReader) ReadAt(b []byte, off int64) (int, error) {
+	k, err := n.r.ReadAt(b, off)
+	replaceNUL(b[:k])
+	return k, err
+}
 
 func (n *nulReader) Read(b []byte) (int, error) {
 	k, err := n.r.Read(b)

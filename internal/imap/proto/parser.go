@@ -237,7 +237,7 @@ func (p *Parser) readUID(cmd *Command) error {
 		return err
 	}
 	switch name {
-	case "FETCH", "SEARCH", "STORE", "COPY", "MOVE", "EXPUNGE":
+	case "FETCH", "SEARCH", "STORE", "COPY", "MOVE", "EXPUNGE", "SORT", "THREAD":
 	default:
 		return badf("Invalid command after UID: %q", name)
 	}
@@ -290,6 +290,16 @@ func (p *Parser) readArgs(cmd *Command) error {
 		cmd.Args, err = p.readCopy(cmd.Name)
 	case "SEARCH":
 		cmd.Args, err = p.readSearch()
+	case "SORT": // sort_parse.go
+		cmd.Args, err = p.readSort()
+	case "THREAD": // thread_parse.go
+		cmd.Args, err = p.readThread()
+	case "CANCELUPDATE":
+		cmd.Args, err = p.readCancelUpdate()
+	case "COMPRESS":
+		cmd.Args, err = p.readCompress()
+	case "NOTIFY":
+		cmd.Args, err = p.readNotify()
 	default:
 		return badf("Unknown command %q", cmd.Name)
 	}

@@ -75,6 +75,7 @@ type Search struct {
 	// Return is nil when there was no RETURN clause (plain SEARCH response
 	// in IMAP4rev1); non-nil but empty for "RETURN ()", meaning ALL.
 	Return  []SearchReturn
-	Charset string // as given, upper-cased; "" if absent
+	Partial *PartialRange // PARTIAL of RFC 5267, when Return has it
+	Charset string        // as given, upper-cased; "" if absent
 	Keys    []SearchKey
 }

@@ -1,7 +1,6 @@
 package proto
 
 import (
-	"slices"
 	"time"
 
 	"roost/internal/imap/wire"
@@ -23,7 +22,7 @@ func (p *Parser) readSearch() (*Search, error) {
 		if err := p.sp("RETURN"); err != nil {
 			return nil, err
 		}
-		if s.Return, err = p.readSearchReturn(); err != nil {
+		if s.Return, s.Partial, err = p.readReturnOptions("SEARCH"); err != nil {
 			return nil, err
 		}
 		if err := p.sp("RETURN options"); err != nil {
@@ -64,26 +63,6 @@ func (p *Parser) readSearch() (*Search, error) {
 		}
 	}
 	return s, p.end("SEARCH")
-}
-
-// readSearchReturn reads "(" [return-opt *(SP return-opt)] ")"; never nil.
-func (p *Parser) readSearchReturn() ([]SearchReturn, error) {
-	opts := []SearchReturn{}
-	err := p.d.List(func() error {
-		name, err := p.keyword("RETURN option")
-		if err != nil {
-			return err
-		}
-		switch r := SearchReturn(name); r {
-		case ReturnMin, ReturnMax, ReturnAll, ReturnCount, ReturnSave:
-			if !slices.Contains(opts, r) {
-				opts = append(opts, r)
-			}
-			return nil
-		}
-		return badf("Unknown SEARCH RETURN option %q", name)
-	})
-	return opts, invalid(err, "Invalid SEARCH RETURN options")
 }
 
 // searchWord reads what starts a search key: "(" (returned as "("), a

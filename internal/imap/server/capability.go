@@ -16,6 +16,9 @@ func (s *session) capabilities() []string {
 		"UNSELECT", "UNAUTHENTICATE", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "UIDPLUS", "MOVE",
 		"ESEARCH", "SEARCHRES", "BINARY", "STATUS=SIZE",
+		"COMPRESS=DEFLATE", // compress.go (RFC 4978)
+		"NOTIFY",           // notify*.go (RFC 5465)
+		"SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "CONTEXT=SEARCH", "CONTEXT=SORT",
 		"APPENDLIMIT=" + strconv.FormatInt(s.srv.cfg.MaxLiteral, 10),
 	}
 	if s.user != nil {

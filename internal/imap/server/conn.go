@@ -92,6 +92,10 @@ func (s *session) serve() {
 			return
 		}
 		s.armReadDeadline(s.timeout())
+		if err := s.awaitCommand(); err != nil { // NOTIFY: notifications until a command comes
+			s.endWait(err)
+			return
+		}
 		cmd, err := s.parser.ReadCommand()
 		if err != nil {
 			var pe *proto.Error
@@ -176,6 +180,11 @@ func (s *session) execute(cmd *proto.Command) bool {
 		// Unsolicited updates go out before the tagged response.
 		if ferr := s.flushUpdates(!spec.holdExpunge); ferr != nil {
 			err = ferr
+		}
+	}
+	if s.notify != nil && !isBye(err) {
+		if nerr := s.notifyAfterCommand(cmd); nerr != nil {
+			err = nerr
 		}
 	}
 
@@ -288,6 +297,7 @@ func (s *session) setConn(c net.Conn) {
 // finish releases everything the session holds.
 func (s *session) finish() {
 	s.closeSelected()
+	s.closeNotify()
 	s.cs.mu.Lock()
 	s.cs.cancel()
 	s.conn.Close()

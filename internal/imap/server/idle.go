@@ -44,8 +44,19 @@ func (s *session) handleIdle(*proto.Command) error {
 			if err := s.flushUpdates(true); err != nil {
 				return err
 			}
+			if err := s.notifyFetchNew(); err != nil {
+				return err
+			}
 			if s.sel == nil {
 				ready = nil
+			}
+			s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.IdleTimeout))
+			if err := s.enc.Flush(); err != nil {
+				return err
+			}
+		case <-s.notifyReady(): // NOTIFY events (RFC 5465 §4)
+			if err := s.deliverUserEvents(nil); err != nil {
+				return err
 			}
 			s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.IdleTimeout))
 			if err := s.enc.Flush(); err != nil {

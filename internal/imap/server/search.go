@@ -20,6 +20,9 @@ func (s *session) handleSearch(cmd *proto.Command) error {
 	if !ok {
 		return errBad("Missing SEARCH arguments")
 	}
+	if usesContextOptions(sr) { // UPDATE, CONTEXT, PARTIAL: contexts.go
+		return s.handleContextSearch(cmd, sr)
+	}
 	ret := sr.Return
 	save := slices.Contains(ret, proto.ReturnSave)
 	switch sr.Charset {

@@ -38,6 +38,8 @@ type selected struct {
 	// ignoreDeleted counts MailboxDeleted notices caused by this
 	// session's own RENAME of the selected mailbox.
 	ignoreDeleted int
+	// contexts are the SEARCH/SORT RETURN (UPDATE) contexts (contexts.go).
+	contexts *searchContexts
 }
 
 func newSelected(snap *store.Snapshot, w *store.Watcher, readOnly bool) *selected {
@@ -175,6 +177,7 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 		if c.Kind != store.MailboxDeleted && c.ModSeq <= sel.baseModSeq {
 			continue
 		}
+		sel.contexts.note(c) // RFC 5267 updates, sent by contextUpdates
 		switch c.Kind {
 		case store.MessageAdded:
 			if c.UID > sel.maxUID() {
@@ -208,6 +211,9 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 			s.closeSelected()
 			return errBye("Selected mailbox was deleted, have to disconnect.")
 		}
+	}
+	if err := s.contextUpdates(); err != nil {
+		return err
 	}
 	if allowExpunge && len(sel.pendingExpunge) > 0 {
 		s.announceExists()

@@ -46,6 +46,9 @@ type session struct {
 	authFailures int
 	loggedOut    bool
 
+	compressed bool         // COMPRESS=DEFLATE is active (compress.go)
+	notify     *notifyState // NOTIFY SET in force, nil otherwise (notify*.go)
+
 	cs connState // shared with Shutdown
 }
 
@@ -127,6 +130,10 @@ func commandFor(cmd *proto.Command) (commandSpec, bool) {
 		return plain(stateLoggedIn, (*session).handleAppend)
 	case "IDLE":
 		return plain(stateLoggedIn, (*session).handleIdle)
+	case "COMPRESS":
+		return plain(stateLoggedIn, (*session).handleCompress)
+	case "NOTIFY":
+		return plain(stateLoggedIn, (*session).handleNotify)
 	case "CHECK":
 		return plain(stateNeedsMbox, (*session).handleNoop)
 	case "CLOSE":
@@ -154,6 +161,12 @@ func messageCommandFor(cmd *proto.Command) (commandSpec, bool) {
 		return commandSpec{states: stateNeedsMbox, handle: (*session).handleMove}, true
 	case "EXPUNGE":
 		return commandSpec{states: stateNeedsMbox, handle: (*session).handleExpunge}, true
+	case "SORT": // sort.go, thread.go, contexts.go
+		return commandSpec{states: stateNeedsMbox, holdExpunge: hold, handle: (*session).handleSort}, true
+	case "THREAD":
+		return commandSpec{states: stateNeedsMbox, holdExpunge: hold, handle: (*session).handleThread}, true
+	case "CANCELUPDATE":
+		return commandSpec{states: stateNeedsMbox, handle: (*session).handleCancelUpdate}, true
 	}
 	return commandSpec{}, false
 }

@@ -212,15 +212,24 @@ func (s *Store) CreateMailbox(ctx context.Context, userID int64, name, specialUs
 				return err
 			}
 			created, err = getMailbox(ctx, tx, existing.ID)
+			if err == nil {
+				st.namespaceChange(store.MailboxCreated, userID, existing.ID, name, "")
+			}
 			return err
 		case !errors.Is(err, store.ErrNoMailbox):
+			return err
+		}
+		missing, err := missingNames(ctx, tx, userID, parents(name))
+		if err != nil {
 			return err
 		}
 		if err := createParents(ctx, tx, userID, name); err != nil {
 			return err
 		}
-		created, err = insertMailbox(ctx, tx, userID, name, specialUse)
-		return err
+		if created, err = insertMailbox(ctx, tx, userID, name, specialUse); err != nil {
+			return err
+		}
+		return noteCreated(ctx, tx, st, userID, append(missing, name))
 	})
 	if err != nil {
 		return nil, err
@@ -253,6 +262,7 @@ func (s *Store) DeleteMailbox(ctx context.Context, userID int64, name string) er
 		if err != nil {
 			return err
 		}
+		st.namespaceChange(store.MailboxDeleted, userID, mb.ID, name, "")
 		if !children {
 			return removeMailbox(ctx, tx, st, mb)
 		}
@@ -315,11 +325,21 @@ func (s *Store) RenameMailbox(ctx context.Context, userID int64, from, to string
 		} else if !errors.Is(err, store.ErrNoMailbox) {
 			return err
 		}
+		missing, err := missingNames(ctx, tx, userID, parents(to))
+		if err != nil {
+			return err
+		}
 		if err := createParents(ctx, tx, userID, to); err != nil {
 			return err
 		}
+		if err := noteCreated(ctx, tx, st, userID, missing); err != nil {
+			return err
+		}
 		if from == "INBOX" {
-			return renameInbox(ctx, tx, st, src, to)
+			if err := renameInbox(ctx, tx, st, src, to); err != nil {
+				return err
+			}
+			return noteRenamed(ctx, tx, st, userID, to, from)
 		}
 		boxes, err := listMailboxes(ctx, tx, userID)
 		if err != nil {
@@ -338,7 +358,7 @@ func (s *Store) RenameMailbox(ctx context.Context, userID int64, from, to string
 			}
 			st.publish(store.Change{Kind: store.MailboxDeleted, MailboxID: mb.ID, ModSeq: mb.HighestModSeq + 1})
 		}
-		return nil
+		return noteRenamed(ctx, tx, st, userID, to, from)
 	})
 }
 
@@ -391,8 +411,8 @@ func (s *Store) Subscribe(ctx context.Context, userID int64, name string) error 
 		if err := userExists(ctx, tx, userID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO subscriptions (user_id, name) VALUES (?, ?)", userID, name)
-		return err
+		res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO subscriptions (user_id, name) VALUES (?, ?)", userID, name)
+		return noteSubscription(st, res, err, userID, name, true)
 	})
 }
 
@@ -401,8 +421,8 @@ func (s *Store) Subscribe(ctx context.Context, userID int64, name string) error 
 func (s *Store) Unsubscribe(ctx context.Context, userID int64, name string) error {
 	name = canonicalName(name)
 	return s.write(ctx, func(tx *sql.Tx, st *txState) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM subscriptions WHERE user_id = ? AND name = ?", userID, name)
-		return err
+		res, err := tx.ExecContext(ctx, "DELETE FROM subscriptions WHERE user_id = ? AND name = ?", userID, name)
+		return noteSubscription(st, res, err, userID, name, false)
 	})
 }
 

@@ -9,24 +9,19 @@ import (
 	"time"
 
 	"roost/internal/mime"
+	"roost/internal/search/sortkeys"
 	"roost/internal/store"
-	"roost/internal/store/blob"
 )
 
 // Stage implements store.Backend: the bytes go to an fsynced temporary
-// file, then are parsed from it.
+// file, then are parsed from it without being loaded onto the heap
+// (parseStaged).
 func (s *Store) Stage(ctx context.Context, r io.Reader, limit int64) (*store.Staged, error) {
 	t, err := s.blobs.Write(r, limit)
 	if err != nil {
 		return nil, err
 	}
-	f, err := blob.OpenFile(t.Path)
-	if err != nil {
-		s.blobs.Discard(t.Path)
-		return nil, err
-	}
-	parsed, err := mime.Parse(f, t.Size)
-	f.Close()
+	parsed, err := parseStaged(t.Path, t.Size)
 	if err != nil {
 		s.blobs.Discard(t.Path)
 		return nil, fmt.Errorf("sqlite: parsing staged message: %w", err)
@@ -48,6 +43,7 @@ type encodedContent struct {
 	headers  []byte
 	bodyText string
 	sentDate sql.NullInt64
+	sortKeys *store.SortKeys // sortkeys.go
 }
 
 func encodeContent(p *mime.Message) (encodedContent, error) {
@@ -62,6 +58,7 @@ func encodeContent(p *mime.Message) (encodedContent, error) {
 	ec.parsed = b
 	ec.headers = encodeHeaders(p.Headers)
 	ec.bodyText = p.BodyText
+	ec.sortKeys = sortkeys.Compute(p)
 	if !p.Date.IsZero() {
 		ec.sentDate = sql.NullInt64{Int64: p.Date.Unix(), Valid: true}
 	}
@@ -70,9 +67,10 @@ func encodeContent(p *mime.Message) (encodedContent, error) {
 
 // ensureContent returns the content row for a blob, creating it if this is
 // the first message with these bytes.
-func ensureContent(ctx context.Context, tx *sql.Tx, st *store.Staged, ec encodedContent) (int64, error) {
+// find is the prepared "SELECT id FROM contents WHERE blob_id = ?".
+func ensureContent(ctx context.Context, tx *sql.Tx, find *sql.Stmt, st *store.Staged, ec encodedContent) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, "SELECT id FROM contents WHERE blob_id = ?", st.BlobID).Scan(&id)
+	err := find.QueryRowContext(ctx, st.BlobID).Scan(&id)
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
 		return id, err
 	}
@@ -93,7 +91,10 @@ func ensureContent(ctx context.Context, tx *sql.Tx, st *store.Staged, ec encoded
 	}
 	_, err = tx.ExecContext(ctx, "INSERT INTO content_parsed (content_id, parsed, headers, body_text) VALUES (?, ?, ?, ?)",
 		id, parsed, headers, ec.bodyText)
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	return id, insertSortKeys(ctx, tx, id, ec.sortKeys)
 }
 
 // Append implements store.Backend. Each message's blob is moved into place
@@ -126,12 +127,19 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 			return err
 		}
 		defer ins.Close()
+		// Prepared once per transaction rather than parsed again for
+		// every message of a large (MULTI)APPEND.
+		find, err := tx.PrepareContext(ctx, "SELECT id FROM contents WHERE blob_id = ?")
+		if err != nil {
+			return err
+		}
+		defer find.Close()
 		uids = uids[:0]
 		for i, m := range msgs {
 			if err := s.blobs.Commit(m.Staged.TempPath, m.Staged.BlobID); err != nil {
 				return err
 			}
-			contentID, err := ensureContent(ctx, tx, m.Staged, enc[i])
+			contentID, err := ensureContent(ctx, tx, find, m.Staged, enc[i])
 			if err != nil {
 				return err
 			}
@@ -260,6 +268,10 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 	if opts.Structure || opts.SearchText {
 		join = " JOIN content_parsed p ON p.content_id = mm.content_id"
 	}
+	if opts.SortKeys {
+		query += sortKeyColumns
+		join += sortKeyJoin
+	}
 	query += ` FROM mailbox_messages mm JOIN contents c ON c.id = mm.content_id` + join +
 		` WHERE mm.mailbox_id = ? AND mm.uid BETWEEN ? AND ? ORDER BY mm.uid`
 	z := zones{}
@@ -270,6 +282,7 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 	var sent sql.NullInt64
 	var parsed, headers []byte
 	var bodyText string
+	var sk sortKeyRow
 	msgs, err := queryUIDs(ctx, tx, mailboxID, uids, query, func(rows *sql.Rows) (store.Message, uint32, error) {
 		var m store.Message
 		dest := []any{&m.UID, &m.ModSeq, &flags, &keywords, &internalDate, &tz, &saveDate, &m.Size, &m.BlobID, &sent}
@@ -279,12 +292,18 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 		if opts.SearchText {
 			dest = append(dest, &headers, &bodyText)
 		}
+		if opts.SortKeys {
+			dest = append(dest, sk.dest()...)
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return m, 0, err
 		}
 		m.Flags = flagList(flags, keywords)
 		m.InternalDate = z.at(internalDate, tz)
 		m.SaveDate = time.Unix(saveDate, 0).UTC()
+		if opts.SortKeys {
+			m.Sort = sk.keys(sent)
+		}
 		if !opts.Structure && !opts.SearchText {
 			return m, m.UID, nil
 		}

@@ -145,6 +145,10 @@ type txState struct {
 	changes   map[int64][]store.Change
 	order     []int64  // mailboxes in the order they first changed
 	freedBlob []string // blobs whose last content row was deleted
+	// namespace holds MailboxCreated/Renamed/Deleted and
+	// SubscriptionChanged changes for user watchers (userfeed.go).
+	namespace []store.Change
+	owner     map[int64]int64 // mailbox ID → user ID, for PublishOwned
 }
 
 func (st *txState) publish(c store.Change) {
@@ -174,12 +178,17 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, st *txState) erro
 		tx.Rollback()
 		return mapErr(err)
 	}
+	if err := st.resolveUsers(ctx, tx); err != nil {
+		tx.Rollback()
+		return mapErr(err)
+	}
 	if err := tx.Commit(); err != nil {
 		return mapErr(err)
 	}
 	for _, id := range st.order {
-		s.hub.Publish(id, st.changes[id])
+		s.hub.PublishOwned(st.owner[id], id, st.changes[id])
 	}
+	st.publishNamespace(s.hub)
 	if len(st.freedBlob) > 0 {
 		// The metadata no longer refers to these blobs. Another process
 		// may have stored the same content since, so re-check under the

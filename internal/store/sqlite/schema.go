@@ -89,6 +89,9 @@ CREATE TABLE subscriptions (
 	PRIMARY KEY (user_id, name)
 ) WITHOUT ROWID;
 `,
+	// 2: sort and thread keys, backfilled from the parse results
+	// (sortkeys.go).
+	sortKeysSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE
@@ -109,6 +112,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	}
 	for i := version; i < len(migrations); i++ {
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
+		}
+		if err := afterMigration(ctx, tx, migrations[i]); err != nil {
 			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
 		}
 	}

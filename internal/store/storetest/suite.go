@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"FlagsNormalised", testFlagsNormalised},
 		{"InternalDate", testInternalDate},
 		{"FetchOptions", testFetchOptions},
+		{"SortKeys", testSortKeys},
 		{"StageLimit", testStageLimit},
 		{"UIDsNeverReused", testUIDsNeverReused},
 		{"SelectSnapshot", testSelectSnapshot},

@@ -8,12 +8,17 @@ import (
 )
 
 func runCheck(e *env, args []string) error {
-	fs := newFlagSet(e, "check", "check [--data DIR] [--config FILE]", `
-Verifies the store: that every message's blob exists and matches, that UIDs
-and MODSEQs are consistent, and whatever else the store knows to check.
-Prints each problem found and exits 1 if there is any. Safe to run while the
-server is running.`)
+	fs := newFlagSet(e, "check", "check [--data DIR] [--config FILE] [--full | --sample N]", `
+Verifies the store: that every message's blob exists with the recorded
+size, that UIDs and MODSEQs are consistent (every UID below UIDNEXT, every
+MODSEQ at most HIGHESTMODSEQ), that no row is orphaned, and whatever else
+the store knows to check. It also re-reads message files and compares them
+with their SHA-256: a random sample (--sample, default 200), or all of them
+with --full. Prints each problem found and exits 1 if there is any. Safe to
+run while the server is running.`)
 	sf := addStoreFlags(fs)
+	full := fs.Bool("full", false, "re-read and hash every message file")
+	sample := fs.Int("sample", 200, "re-read and hash `N` message files chosen at random")
 	positional, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -33,6 +38,20 @@ server is running.`)
 	problems, err := b.Check(context.Background())
 	if err != nil {
 		return err
+	}
+	n := *sample
+	if *full {
+		n = 0 // every file
+	}
+	if n > 0 || *full {
+		more, checked, err := b.CheckContents(context.Background(), n)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, more...)
+		if checked > 0 {
+			fmt.Fprintf(e.stdout, "%d message file(s) re-read and hashed\n", checked)
+		}
 	}
 	for _, p := range problems {
 		fmt.Fprintln(e.stdout, p)

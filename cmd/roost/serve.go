@@ -29,6 +29,11 @@ on first start and kept in DATA/tls/.
 and prints the settings for a mail client. It is refused unless every
 listener is on a loopback address.
 
+SIGHUP reloads the TLS certificate and key: new connections get the new
+pair, established sessions continue. A pair that does not load (or whose key
+does not match the certificate) is refused with an error in the log, and
+the previous one stays in use.
+
 Flags override the config file; the log goes to stderr.`
 
 func runServe(e *env, args []string) error {
@@ -91,5 +96,25 @@ func runServe(e *env, args []string) error {
 	}()
 	defer stop()
 
-	return app.Run(ctx, app.Options{Config: cfg, Demo: *demo, Logger: logger, Out: e.stdout})
+	// SIGHUP reloads the TLS certificate and key (a renewed certificate
+	// takes effect without dropping sessions).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already pending
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	return app.Run(ctx, app.Options{Config: cfg, Demo: *demo, Logger: logger, Out: e.stdout, Reload: reload})
 }

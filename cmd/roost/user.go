@@ -21,6 +21,8 @@ server is running.
   roost user passwd NAME [--password-stdin]  change its password
   roost user list                            list the accounts
   roost user delete NAME                     delete an account and all its mail
+  roost user quota NAME [--storage 2G] [--messages N]  show or set its quota (quota.go)
+  roost user admin NAME [on|off]             show or set the administrator flag
 
 Without --password-stdin, add and passwd generate a strong password and
 print it once. With it, the password is the first line of standard input:
@@ -46,6 +48,10 @@ func runUser(e *env, args []string) error {
 		return runUserList(e, args[1:])
 	case "delete":
 		return runUserDelete(e, args[1:])
+	case "quota": // quota.go
+		return runUserQuota(e, args[1:])
+	case "admin":
+		return runUserAdmin(e, args[1:])
 	}
 	return usagef("unknown subcommand %q (want add, passwd, list or delete)", args[0])
 }

@@ -96,11 +96,8 @@ func AddUser(ctx context.Context, b store.Backend, name, password string) (*stor
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
-	hash, err := auth.Hash(password)
-	if err != nil {
-		return nil, err
-	}
-	u, err := b.CreateUser(ctx, name, hash)
+	// The argon2id hash and the SCRAM-SHA-256 verifier; never the password.
+	u, err := auth.CreateUser(ctx, b, name, password)
 	if errors.Is(err, store.ErrUserExists) {
 		return nil, fmt.Errorf("user %q already exists", name)
 	}
@@ -112,11 +109,7 @@ func SetPassword(ctx context.Context, b store.Backend, name, password string) er
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
-	hash, err := auth.Hash(password)
-	if err != nil {
-		return err
-	}
-	err = b.SetPassword(ctx, name, hash)
+	err := auth.SetPassword(ctx, b, name, password)
 	if errors.Is(err, store.ErrNoUser) {
 		return fmt.Errorf("no user %q", name)
 	}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"sync"
 
+	"roost/internal/auth/limiter"
 	"roost/internal/config"
 	"roost/internal/imap/server"
 )
@@ -34,6 +35,9 @@ type Options struct {
 	// Out receives the mail client settings once the listeners are up;
 	// nil means they are not printed.
 	Out io.Writer
+	// Reload, when it receives, reloads the TLS certificate and key
+	// (roost serve sends on SIGHUP); nil means never.
+	Reload <-chan struct{}
 }
 
 // listener is one bound socket and what it serves.
@@ -63,13 +67,15 @@ func Run(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	cert, err := LoadCertificate(cfg.Data, cfg.TLS, log)
+	certs, err := NewCertReloader(cfg.Data, cfg.TLS, log)
 	if err != nil {
 		return err
 	}
+	cert := certs.Current()
+	// GetCertificate, not Certificates: Options.Reload swaps the pair.
 	tlsConfig := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{cert.Certificate},
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: certs.GetCertificate,
 	}
 
 	backend, err := OpenStore(cfg.Data, ForServer)
@@ -102,13 +108,39 @@ func Run(ctx context.Context, opts Options) error {
 		MaxLine:        cfg.Limits.MaxLine,
 		IdleTimeout:    cfg.Timeouts.Idle,
 		PreAuthTimeout: cfg.Timeouts.PreAuth,
+		// Hardening (docs/CONFIG.md "Limits and login protection").
+		MaxConnsPerIP:       config.NoLimit(cfg.Limits.MaxConnsPerIP),
+		MaxConnsPerUser:     config.NoLimit(cfg.Limits.MaxConnsPerUser),
+		MaxConcurrentLogins: cfg.Limits.MaxConcurrentLogins,
+		IORate:              ioRate(cfg.Limits.IORate),
+		IOBurst:             cfg.Limits.IOBurst,
+		// iOS Mail's low-cost mode (docs/CONFIG.md).
+		MessageLimit:            cfg.Limits.MessageLimit,
+		BackgroundLoadThreshold: cfg.Limits.BackgroundLoad,
+		Logins: limiter.Config{
+			DelayAfter: cfg.Logins.DelayAfter,
+			BaseDelay:  cfg.Logins.BaseDelay,
+			MaxDelay:   cfg.Logins.MaxDelay,
+			BlockAfter: cfg.Logins.BlockAfter,
+			Window:     cfg.Logins.Window,
+			BlockFor:   cfg.Logins.BlockFor,
+		},
 	})
-	return serve(ctx, srv, listeners, cfg, opts, cert, log)
+	return serve(ctx, srv, listeners, cfg, opts, cert, certs, log)
+}
+
+// ioRate maps the configured rate (0: no limit) to server.Config's
+// (negative: no limit).
+func ioRate(r float64) float64 {
+	if r == 0 {
+		return -1
+	}
+	return r
 }
 
 // serve runs the accept loops until ctx ends or one of them fails, then
 // shuts the server down and waits for the loops to return.
-func serve(ctx context.Context, srv *server.Server, listeners []listener, cfg config.Config, opts Options, cert *Certificate, log *slog.Logger) error {
+func serve(ctx context.Context, srv *server.Server, listeners []listener, cfg config.Config, opts Options, cert *Certificate, certs *CertReloader, log *slog.Logger) error {
 	serveErr := make(chan error, len(listeners))
 	var wg sync.WaitGroup
 	for _, l := range listeners {
@@ -124,16 +156,23 @@ func serve(ctx context.Context, srv *server.Server, listeners []listener, cfg co
 	}
 
 	var failure error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err := <-serveErr:
-		// An accept loop returned before shutdown: the listener died.
-		failure = fmt.Errorf("serve: %w", err)
-		if err == nil {
-			failure = errors.New("serve: accept loop stopped unexpectedly")
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break wait
+		case <-opts.Reload:
+			certs.Reload() // logs the outcome; a failure keeps the old pair
+		case err := <-serveErr:
+			// An accept loop returned before shutdown: the listener died.
+			failure = fmt.Errorf("serve: %w", err)
+			if err == nil {
+				failure = errors.New("serve: accept loop stopped unexpectedly")
+			}
+			log.Error("listener failed; shutting down", "err", failure)
+			break wait
 		}
-		log.Error("listener failed; shutting down", "err", failure)
 	}
 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Shutdown)

@@ -31,11 +31,7 @@ func EnsureDemo(ctx context.Context, b store.Backend) error {
 	u, err := b.User(ctx, DemoUser)
 	switch {
 	case errors.Is(err, store.ErrNoUser):
-		hash, err := auth.Hash(DemoPassword)
-		if err != nil {
-			return err
-		}
-		if u, err = b.CreateUser(ctx, DemoUser, hash); err != nil {
+		if u, err = auth.CreateUser(ctx, b, DemoUser, DemoPassword); err != nil {
 			return err
 		}
 	case err != nil:

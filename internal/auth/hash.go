@@ -30,7 +30,14 @@ type Params struct {
 	Threads uint8  // lanes
 	SaltLen uint32 // bytes
 	KeyLen  uint32 // bytes
+	// SCRAMIterations is the PBKDF2 iteration count of new SCRAM-SHA-256
+	// verifiers (scram.go); 0 means the RFC 7677 §4 minimum, 4096. It is
+	// the client's cost, not the server's.
+	SCRAMIterations int
 }
+
+// scramIterations is p.SCRAMIterations, at least the RFC 7677 minimum.
+func (p Params) scramIterations() int { return max(p.SCRAMIterations, minSCRAMIterations) }
 
 // DefaultParams are the production parameters: 64 MiB, 2 passes, 2 lanes
 // (RFC 9106 §4 suggests 64 MiB as the memory-constrained choice). Measured on
@@ -38,7 +45,7 @@ type Params struct {
 // which is slow for an attacker with a stolen database and still quick
 // enough for an interactive login. Each hash in progress holds 64 MiB, so the
 // server should bound concurrent logins.
-var DefaultParams = Params{Memory: 64 * 1024, Time: 2, Threads: 2, SaltLen: 16, KeyLen: 32}
+var DefaultParams = Params{Memory: 64 * 1024, Time: 2, Threads: 2, SaltLen: 16, KeyLen: 32, SCRAMIterations: 8192}
 
 // TestParams are deliberately cheap (~0.1 ms) for tests that create and log
 // in hundreds of users. Never use them in production.

@@ -38,8 +38,54 @@ func Login(ctx context.Context, b store.Backend, username, password string) (*st
 		if h, err := Hash(password); err == nil {
 			if b.SetPassword(ctx, username, h) == nil {
 				u.PasswordHash = h
+				u.SCRAMSHA256 = "" // SetPassword dropped it
 			}
 		}
+	}
+	if scramNeedsUpdate(u.SCRAMSHA256) {
+		// Users created before SCRAM existed (or whose verifier is weaker
+		// than today's) get one now, derived from the password they just
+		// proved; it is only stored if the hash is still the one checked.
+		if v, err := SCRAMVerifier(password); err == nil {
+			if b.SetSCRAM(ctx, username, u.PasswordHash, v) == nil {
+				u.SCRAMSHA256 = v
+			}
+		}
+	}
+	return u, nil
+}
+
+// SetPassword stores a new password for an existing user: its argon2id hash
+// and its SCRAM-SHA-256 verifier, never the password itself.
+func SetPassword(ctx context.Context, b store.Backend, username, password string) error {
+	hash, verifier, err := Credentials(password)
+	if err != nil {
+		return err
+	}
+	if err := b.SetPassword(ctx, username, hash); err != nil {
+		return err
+	}
+	if verifier == "" {
+		return nil
+	}
+	return b.SetSCRAM(ctx, username, hash, verifier)
+}
+
+// CreateUser creates an account with the hash and SCRAM verifier of
+// password.
+func CreateUser(ctx context.Context, b store.Backend, username, password string) (*store.User, error) {
+	hash, verifier, err := Credentials(password)
+	if err != nil {
+		return nil, err
+	}
+	u, err := b.CreateUser(ctx, username, hash)
+	if err != nil || verifier == "" {
+		return u, err
+	}
+	// Should this fail, the account still works and gets its verifier at
+	// the first PLAIN/LOGIN login.
+	if b.SetSCRAM(ctx, username, hash, verifier) == nil {
+		u.SCRAMSHA256 = verifier
 	}
 	return u, nil
 }

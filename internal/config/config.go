@@ -19,6 +19,22 @@
 //	[limits]
 //	max_literal = 67108864        # bytes; largest APPEND (APPENDLIMIT)
 //	max_line    = 65536           # bytes of command text outside literals
+//	max_connections_per_ip   = 100  # per address (IPv6: per /64); 0 = no limit
+//	max_connections_per_user = 50   # logged-in sessions per account; 0 = no limit
+//	max_concurrent_logins    = 4    # password checks at once (64 MiB each)
+//	io_rate  = 100.0              # disk-writing commands per second and account; 0 = no limit
+//	io_burst = 500                # ... of which this many may come at once
+//	message_limit   = 100000      # MESSAGELIMIT: messages per FETCH/SEARCH/STORE/COPY/MOVE; 0 = no limit
+//	background_load = 0           # commands in progress from which iOS Mail background
+//	                              # sessions get NO [UNAVAILABLE]; 0 = 8 per CPU, -1 = never
+//
+//	[logins]                      # brute-force protection, per address and account
+//	delay_after = 3               # failures before answers are delayed
+//	base_delay  = "1s"            # first delay, doubled per further failure
+//	max_delay   = "16s"           # delay cap
+//	block_after = 10              # failures of an address before it is blocked
+//	window      = "15m"           # how long a failure counts
+//	block_for   = "15m"           # how long a block lasts
 //
 //	[timeouts]
 //	idle     = "30m"              # authenticated connection without a command
@@ -55,6 +71,15 @@ const (
 	DefaultShutdown   = 10 * time.Second
 	DefaultLogLevel   = "info"
 
+	DefaultMaxConnsPerIP       = 100
+	DefaultMaxConnsPerUser     = 50
+	DefaultMaxConcurrentLogins = 4
+	DefaultIORate              = 100.0
+	DefaultIOBurst             = 500
+	// DefaultMessageLimit is the MESSAGELIMIT (RFC 9738): large enough
+	// that clients unaware of it do not meet it in practice.
+	DefaultMessageLimit = 100000
+
 	// DataEnv names the environment variable that sets the data directory.
 	DataEnv = "ROOST_DATA"
 )
@@ -66,6 +91,7 @@ type Config struct {
 	Listen   Listen   `toml:"listen"`
 	TLS      TLS      `toml:"tls"`
 	Limits   Limits   `toml:"limits"`
+	Logins   Logins   `toml:"logins"`
 	Timeouts Timeouts `toml:"timeouts"`
 }
 
@@ -85,6 +111,29 @@ type TLS struct {
 type Limits struct {
 	MaxLiteral int64 `toml:"max_literal"`
 	MaxLine    int   `toml:"max_line"`
+	// Connection and load limits (0 means no limit, except for
+	// MaxConcurrentLogins, which must be positive).
+	MaxConnsPerIP       int     `toml:"max_connections_per_ip"`
+	MaxConnsPerUser     int     `toml:"max_connections_per_user"`
+	MaxConcurrentLogins int     `toml:"max_concurrent_logins"`
+	IORate              float64 `toml:"io_rate"`
+	IOBurst             int     `toml:"io_burst"`
+	// MessageLimit is the MESSAGELIMIT (RFC 9738); 0 means no limit.
+	MessageLimit int `toml:"message_limit"`
+	// BackgroundLoad is the number of commands in progress from which
+	// sessions iOS Mail marks as background traffic are refused (Apple
+	// TN3189): 0 means 8 per CPU, negative never.
+	BackgroundLoad int `toml:"background_load"`
+}
+
+// Logins tunes the brute-force protection (internal/auth/limiter).
+type Logins struct {
+	DelayAfter int           `toml:"delay_after"`
+	BaseDelay  time.Duration `toml:"base_delay"`
+	MaxDelay   time.Duration `toml:"max_delay"`
+	BlockAfter int           `toml:"block_after"`
+	Window     time.Duration `toml:"window"`
+	BlockFor   time.Duration `toml:"block_for"`
 }
 
 // Timeouts bound how long things may take.
@@ -100,7 +149,12 @@ func Default() Config {
 		Data:     DefaultDataDir,
 		LogLevel: DefaultLogLevel,
 		Listen:   Listen{IMAP: DefaultIMAPAddr, IMAPS: DefaultIMAPSAddr},
-		Limits:   Limits{MaxLiteral: DefaultMaxLiteral, MaxLine: DefaultMaxLine},
+		Limits: Limits{MaxLiteral: DefaultMaxLiteral, MaxLine: DefaultMaxLine,
+			MaxConnsPerIP: DefaultMaxConnsPerIP, MaxConnsPerUser: DefaultMaxConnsPerUser,
+			MaxConcurrentLogins: DefaultMaxConcurrentLogins, IORate: DefaultIORate, IOBurst: DefaultIOBurst,
+			MessageLimit: DefaultMessageLimit},
+		Logins: Logins{DelayAfter: 3, BaseDelay: time.Second, MaxDelay: 16 * time.Second,
+			BlockAfter: 10, Window: 15 * time.Minute, BlockFor: 15 * time.Minute},
 		Timeouts: Timeouts{Idle: DefaultIdle, PreAuth: DefaultPreAuth, Shutdown: DefaultShutdown},
 	}
 }
@@ -176,6 +230,9 @@ func (c *Config) Validate() error {
 	// A line must at least hold a command with a few arguments.
 	if c.Limits.MaxLine < 1024 {
 		return fmt.Errorf("config: limits.max_line must be at least 1024, not %d", c.Limits.MaxLine)
+	}
+	if err := c.validateHardening(); err != nil {
+		return err
 	}
 	if c.Timeouts.Idle < DefaultIdle {
 		// RFC 9051 §5.4: an autologout timer must be at least 30 minutes.

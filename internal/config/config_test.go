@@ -49,7 +49,10 @@ shutdown = 3000000000
 		LogLevel: "debug",
 		Listen:   Listen{IMAP: "[::1]:143", IMAPS: ""},
 		TLS:      TLS{Cert: "/etc/roost/cert.pem", Key: "/etc/roost/key.pem"},
-		Limits:   Limits{MaxLiteral: 1 << 20, MaxLine: 8192},
+		Limits: Limits{MaxLiteral: 1 << 20, MaxLine: 8192, MaxConnsPerIP: DefaultMaxConnsPerIP, MaxConnsPerUser: DefaultMaxConnsPerUser,
+			MaxConcurrentLogins: DefaultMaxConcurrentLogins, IORate: DefaultIORate, IOBurst: DefaultIOBurst,
+			MessageLimit: DefaultMessageLimit},
+		Logins:   Default().Logins, // the file has no [logins]: defaults stay
 		Timeouts: Timeouts{Idle: 45 * time.Minute, PreAuth: 20 * time.Second, Shutdown: 3 * time.Second},
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {

@@ -52,11 +52,16 @@ func Needs(keys []proto.SearchKey) store.FetchOptions {
 	walk(keys, func(k *proto.SearchKey) {
 		switch k.Op {
 		case proto.SearchBcc, proto.SearchCc, proto.SearchFrom, proto.SearchTo,
-			proto.SearchSubject, proto.SearchHeader, proto.SearchBody, proto.SearchText:
+			proto.SearchSubject, proto.SearchHeader:
+			// Header keys never look at the body text: not loaded.
+			opts.SearchHeaders = true
+		case proto.SearchBody, proto.SearchText:
 			opts.SearchText = true
 		case proto.SearchSentBefore, proto.SearchSentOn, proto.SearchSentSince:
 			// The Date header's parsed value travels with the structure.
 			opts.Structure = true
+		case proto.SearchThreadID:
+			opts.ThreadID = true
 		}
 	})
 	return opts
@@ -90,6 +95,7 @@ type evaluator struct {
 	caser       *cases.Caser
 	foldedBody  *string
 	foldedHeads []string // folded values, parallel to m.Parsed.Headers
+	headFolded  []bool   // foldedHeads[i] has been computed
 }
 
 func (e *evaluator) all(keys []proto.SearchKey) bool {
@@ -199,6 +205,9 @@ func (e *evaluator) match(k *proto.SearchKey) bool {
 		return len(k.Keys) == 2 && (e.match(&k.Keys[0]) || e.match(&k.Keys[1]))
 	case proto.SearchAnd:
 		return e.all(k.Keys)
+	}
+	if matched, known := matchExtension(k, m); known { // extensions.go
+		return matched
 	}
 	// An operator this evaluator does not know matches nothing rather than
 	// everything: a wrong "no" is safer than deleting what a client did not

@@ -234,9 +234,9 @@ func TestNeeds(t *testing.T) {
 	}{
 		{nil, store.FetchOptions{}},
 		{[]proto.SearchKey{key(proto.SearchSeen), num(proto.SearchLarger, 3), date(proto.SearchSince, day(2024, 1, 1))}, store.FetchOptions{}},
-		{[]proto.SearchKey{not(str(proto.SearchSubject, "x"))}, store.FetchOptions{SearchText: true}},
+		{[]proto.SearchKey{not(str(proto.SearchSubject, "x"))}, store.FetchOptions{SearchHeaders: true}},
 		{[]proto.SearchKey{or(key(proto.SearchAll), and(str(proto.SearchBody, "x")))}, store.FetchOptions{SearchText: true}},
-		{[]proto.SearchKey{{Op: proto.SearchHeader, Field: "X"}}, store.FetchOptions{SearchText: true}},
+		{[]proto.SearchKey{{Op: proto.SearchHeader, Field: "X"}}, store.FetchOptions{SearchHeaders: true}},
 		{[]proto.SearchKey{date(proto.SearchSentOn, day(2024, 1, 1))}, store.FetchOptions{Structure: true}},
 		{[]proto.SearchKey{str(proto.SearchText, "x"), date(proto.SearchSentBefore, day(2024, 1, 1))}, store.FetchOptions{Structure: true, SearchText: true}},
 	}

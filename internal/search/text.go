@@ -16,11 +16,43 @@ import (
 // fold returns s case-folded with the evaluator's caser, which is created
 // on first use (a Caser keeps state and is not shared between goroutines).
 func (e *evaluator) fold(s string) string {
+	if f, ok := foldASCII(s); ok {
+		return f
+	}
 	if e.caser == nil {
 		c := cases.Fold()
 		e.caser = &c
 	}
 	return e.caser.String(s)
+}
+
+// foldASCII is fold for pure ASCII text, where Unicode case folding is
+// exactly mapping A-Z to a-z: it allocates only if s has an upper-case
+// letter, and never runs the x/text transformer. ok is false if s has a
+// non-ASCII byte.
+func foldASCII(s string) (string, bool) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return "", false
+		}
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+		}
+	}
+	if !upper {
+		return s, true
+	}
+	b := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return string(b), true
 }
 
 // headerValues returns the folded values of the message's header fields,
@@ -30,13 +62,25 @@ func (e *evaluator) headerValues() []string {
 	if p == nil {
 		return nil
 	}
-	if e.foldedHeads == nil {
-		e.foldedHeads = make([]string, len(p.Headers))
-		for i, f := range p.Headers {
-			e.foldedHeads[i] = e.fold(f.Value)
-		}
+	for i := range p.Headers {
+		e.headerValue(i)
 	}
 	return e.foldedHeads
+}
+
+// headerValue returns the folded value of header field i, folding it on
+// first use only, so that SUBJECT folds the Subject field and no other.
+func (e *evaluator) headerValue(i int) string {
+	p := e.m.Parsed
+	if e.foldedHeads == nil {
+		e.foldedHeads = make([]string, len(p.Headers))
+		e.headFolded = make([]bool, len(p.Headers))
+	}
+	if !e.headFolded[i] {
+		e.foldedHeads[i] = e.fold(p.Headers[i].Value)
+		e.headFolded[i] = true
+	}
+	return e.foldedHeads[i]
 }
 
 // header implements HEADER field value (and SUBJECT, FROM, ... which are
@@ -47,10 +91,9 @@ func (e *evaluator) header(field, value string) bool {
 	if p == nil {
 		return false
 	}
-	values := e.headerValues()
 	needle := e.fold(value)
 	for i, f := range p.Headers {
-		if strings.EqualFold(f.Name, field) && strings.Contains(values[i], needle) {
+		if strings.EqualFold(f.Name, field) && strings.Contains(e.headerValue(i), needle) {
 			return true
 		}
 	}

@@ -26,7 +26,7 @@ type Change struct {
 	ModSeq    uint64
 
 	// UserID is the user a namespace change (userwatch.go) belongs to;
-	// 0 in message changes.
+	// 0 in message changes, except a per-user \Seen change (acl.go).
 	UserID int64
 	// Name is the mailbox name a namespace change (MailboxCreated,
 	// MailboxRenamed, MailboxDeleted, SubscriptionChanged) is about; OldName
@@ -35,6 +35,12 @@ type Change struct {
 	Name       string
 	OldName    string
 	Subscribed bool
+
+	// SeenBy lists, in a FlagsChanged or MessageAdded of a mailbox with
+	// per-user \Seen, the users other than the owner who have seen the
+	// message (acl.go). A FlagsChanged with UserID set changed only that
+	// user's \Seen.
+	SeenBy []int64
 }
 
 // Watcher queues the changes of one mailbox for one session. The queue is

@@ -72,7 +72,12 @@ type User struct {
 	ID           int64
 	Name         string
 	PasswordHash string // argon2id, in the encoded form of internal/auth
-	Created      time.Time
+	// SCRAMSHA256 is the SCRAM-SHA-256 verifier (salt, iteration count,
+	// StoredKey, ServerKey; RFC 5802 §3) in the encoded form of
+	// internal/auth, or "" if none was derived yet. It is derived from the
+	// password, which is never stored.
+	SCRAMSHA256 string
+	Created     time.Time
 }
 
 // Mailbox is one folder of one user.
@@ -107,6 +112,8 @@ type Staged struct {
 	Size   int64
 	BlobID string        // content address (hex SHA-256)
 	Parsed *mime.Message // parse results: structure, envelope, search text
+	// Preview is the FETCH PREVIEW text (RFC 8970, mime.Preview).
+	Preview string
 	// TempPath is backend-private: where the bytes wait until Append.
 	TempPath string
 }
@@ -131,7 +138,20 @@ type Snapshot struct {
 type FetchOptions struct {
 	Structure  bool // Message.Parsed with Root (MIME tree and envelopes)
 	SearchText bool // Message.Parsed with Headers and BodyText
-	SortKeys   bool // Message.Sort (cheap: no parse result is decoded)
+	// SearchHeaders: Message.Parsed with Headers (BodyText only if
+	// SearchText), for header-only SEARCH keys.
+	SearchHeaders bool
+	// NoBlobID: Message.BlobID may be left empty, because nothing will
+	// read the message bytes (FETCH of flags, dates, sizes only).
+	NoBlobID bool
+	// TextOnly: with SearchText or SearchHeaders, load Message.UID and
+	// the search text only (no flags, dates, sizes, MODSEQ, blob ID): for
+	// a SEARCH whose keys read nothing else. Ignored with Structure,
+	// SortKeys, ThreadID or Preview.
+	TextOnly bool
+	SortKeys bool // Message.Sort (cheap: no parse result is decoded)
+	ThreadID bool // Message.ThreadID (OBJECTID, RFC 8474 §5.2)
+	Preview  bool // Message.Preview and HasPreview (RFC 8970)
 }
 
 // SortKeys are what SORT and THREAD (RFC 5256, RFC 5957 DISPLAYFROM and
@@ -174,6 +194,16 @@ type Message struct {
 	Parsed *mime.Message
 	// Sort is set when FetchOptions.SortKeys asked for it.
 	Sort *SortKeys
+	// ThreadID is the user's thread the message belongs to, computed at
+	// Append from Message-ID, In-Reply-To and References and never
+	// changed (RFC 8474 §5.2); 0 if unknown. Set when FetchOptions.ThreadID
+	// asked for it.
+	ThreadID int64
+	// Preview is the preview text stored at Append (RFC 8970), when
+	// FetchOptions.Preview asked for it; HasPreview is false for a message
+	// stored before previews were kept.
+	Preview    string
+	HasPreview bool
 }
 
 // FlagOp is how StoreFlags changes flags.
@@ -214,7 +244,14 @@ type Backend interface {
 	// Accounts. CreateUser also creates DefaultMailboxes.
 	CreateUser(ctx context.Context, name, passwordHash string) (*User, error)
 	User(ctx context.Context, name string) (*User, error)
+	// SetPassword replaces the password hash and forgets the SCRAM
+	// verifier, which belonged to the old password.
 	SetPassword(ctx context.Context, name, passwordHash string) error
+	// SetSCRAM stores the SCRAM-SHA-256 verifier of the user, but only if
+	// the password hash is still passwordHash (so that a verifier derived
+	// from a password that has just been replaced is never stored; then it
+	// does nothing and returns nil).
+	SetSCRAM(ctx context.Context, name, passwordHash, verifier string) error
 	Users(ctx context.Context) ([]User, error)
 	DeleteUser(ctx context.Context, name string) error
 
@@ -253,6 +290,17 @@ type Backend interface {
 	// Messages returns the messages with the given UIDs (ascending; missing
 	// UIDs are skipped) in ascending UID order.
 	Messages(ctx context.Context, mailboxID int64, uids []uint32, opts FetchOptions) ([]Message, error)
+	// ChangedSince returns, in ascending UID order, the messages whose
+	// MODSEQ is above modseq, with what Messages loads without
+	// FetchOptions. within (ascending, disjoint; see UIDRange) restricts
+	// them to those UIDs; nil means the whole mailbox. Its cost grows with
+	// the number of changes since modseq, not with the mailbox size
+	// (RFC 7162 §3.1.4.1 CHANGEDSINCE, §3.2.5 QRESYNC).
+	ChangedSince(ctx context.Context, mailboxID int64, modseq uint64, within []UIDRange) ([]Message, error)
+	// Vanished returns, ascending, the UIDs expunged with a MODSEQ above
+	// modseq, restricted to within like ChangedSince. Every expunged UID is
+	// remembered, so the answer is exact (RFC 7162 §3.2.6).
+	Vanished(ctx context.Context, mailboxID int64, modseq uint64, within []UIDRange) ([]uint32, error)
 	OpenBlob(ctx context.Context, blobID string) (Blob, error)
 
 	// StoreFlags changes flags. With unchangedSince > 0, messages whose

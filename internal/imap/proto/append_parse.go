@@ -73,6 +73,10 @@ func (p *Parser) readAppendMessage() (*AppendMessage, io.Reader, error) {
 			return nil, nil, err
 		}
 	}
+	utf8Data, err := p.appendUTF8Open() // extensions_parse.go
+	if err != nil {
+		return nil, nil, err
+	}
 	if !p.d.PeekIs('{') && !p.d.PeekIs('~') {
 		if _, err := p.d.Peek(); err != nil {
 			return nil, nil, err
@@ -83,7 +87,8 @@ func (p *Parser) readAppendMessage() (*AppendMessage, io.Reader, error) {
 	if err != nil {
 		return nil, nil, invalid(err, "Invalid message literal")
 	}
-	m.Binary, m.Size = info.Binary, info.Size
+	m.Binary, m.Size, m.UTF8 = info.Binary, info.Size, utf8Data
+	p.appendUTF8 = utf8Data
 	return m, r, nil
 }
 
@@ -96,6 +101,16 @@ func (p *Parser) AppendEnd() (more bool, err error) {
 	b, err := p.d.Peek() // also skips what is left of the literal
 	if err != nil {
 		return false, p.endAppendFail(err)
+	}
+	if p.appendUTF8 {
+		// The ")" closing UTF8 (~{n}) of RFC 6855 §4.
+		p.appendUTF8 = false
+		if err := p.d.Byte(')'); err != nil {
+			return false, p.endAppendFail(expected(err, "Expected \")\" after UTF8 message literal"))
+		}
+		if b, err = p.d.Peek(); err != nil {
+			return false, p.endAppendFail(err)
+		}
 	}
 	if b == ' ' {
 		return true, nil

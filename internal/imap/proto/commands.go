@@ -90,7 +90,9 @@ type AppendMessage struct {
 	Date  time.Time // zero if absent
 	// Binary is true for a literal8 (~{n}, RFC 3516).
 	Binary bool
-	Size   int64
+	// UTF8 is true for the UTF8 (~{n}) form of RFC 6855 §4.
+	UTF8 bool
+	Size int64
 }
 
 // Store is STORE/UID STORE.

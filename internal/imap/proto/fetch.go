@@ -46,6 +46,7 @@ type Section struct {
 type FetchItem struct {
 	Attr    FetchAttr
 	Peek    bool     // BODY.PEEK / BINARY.PEEK: do not set \Seen
+	Lazy    bool     // PREVIEW (LAZY), RFC 8970 §4.1
 	Section *Section // for BODY[], BINARY[], BINARY.SIZE[]
 }
 
@@ -57,4 +58,7 @@ type Fetch struct {
 	// Modifiers (RFC 4466), e.g. CHANGEDSINCE (RFC 7162); 0 if absent.
 	ChangedSince uint64
 	Vanished     bool
+	// Partial is the PARTIAL modifier of UID FETCH (RFC 9394 §3.3), nil
+	// if absent.
+	Partial *PartialRange
 }

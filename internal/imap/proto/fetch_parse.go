@@ -92,6 +92,9 @@ func (p *Parser) fetchAtt(name string) (FetchItem, error) {
 		FetchUID, FetchModSeq, FetchRFC822, FetchRFC822Header, FetchRFC822Text:
 		return FetchItem{Attr: FetchAttr(name)}, nil
 	}
+	if it, ok, err := p.fetchAttExt(name); ok { // extensions_parse.go
+		return it, err
+	}
 	var it FetchItem
 	binary := false
 	switch name {
@@ -246,6 +249,16 @@ func (p *Parser) readFetchModifiers(f *Fetch, uid bool) error {
 			f.ChangedSince = n
 		case "VANISHED":
 			f.Vanished = true
+		case "PARTIAL": // RFC 9394 §3.3
+			if f.Partial != nil {
+				return badf("PARTIAL given twice")
+			}
+			if err := p.sp("PARTIAL"); err != nil {
+				return err
+			}
+			if f.Partial, err = p.readPartialRange(); err != nil {
+				return err
+			}
 		default:
 			return badf("Unknown FETCH modifier %q", name)
 		}
@@ -253,6 +266,10 @@ func (p *Parser) readFetchModifiers(f *Fetch, uid bool) error {
 	})
 	if err != nil {
 		return invalid(err, "Invalid FETCH modifiers")
+	}
+	if f.Partial != nil && !uid {
+		// RFC 9394 §3.3 extends UID FETCH only.
+		return badf("PARTIAL requires UID FETCH")
 	}
 	if f.Vanished && (!uid || f.ChangedSince == 0) {
 		// RFC 7162 §3.2.6: only in UID FETCH, and only with CHANGEDSINCE.

@@ -300,7 +300,8 @@ func (p *Parser) readRename() (*Rename, error) {
 // statusItems are the STATUS data items we know (RFC 9051 §6.3.11, RFC 7162,
 // RFC 7889).
 var statusItems = [...]string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE",
-	"RECENT", "HIGHESTMODSEQ", "APPENDLIMIT"}
+	"RECENT", "HIGHESTMODSEQ", "APPENDLIMIT", "MAILBOXID",
+	"DELETED-STORAGE"} // RFC 9208 §4.1.4
 
 // readStatusItems reads "(" status-att *(SP status-att) ")".
 func (p *Parser) readStatusItems() ([]string, error) {

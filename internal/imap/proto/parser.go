@@ -48,9 +48,10 @@ type Parser struct {
 	// else modified UTF-7 (decoded to UTF-8).
 	UTF8 bool
 
-	d         *wire.Decoder
-	appendTag string // tag of the APPEND being read, "" when none
-	keys      int    // search keys read in the current command
+	d          *wire.Decoder
+	appendTag  string // tag of the APPEND (or REPLACE) being read, "" when none
+	appendUTF8 bool   // the message being read is UTF8 (~{n}): ")" follows it
+	keys       int    // search keys read in the current command
 }
 
 // NewParser returns a Parser reading from d.
@@ -79,11 +80,12 @@ func (p *Parser) ReadCommand() (*Command, error) {
 	}
 	p.d.Begin()
 	p.keys = 0
+	p.appendUTF8 = false
 	cmd := &Command{}
 	if err := p.readCommand(cmd); err != nil {
 		return nil, p.fail(cmd.Tag, err)
 	}
-	if cmd.Name == "APPEND" {
+	if cmd.Name == "APPEND" || cmd.Name == "REPLACE" {
 		p.appendTag = cmd.Tag
 	}
 	return cmd, nil
@@ -237,7 +239,7 @@ func (p *Parser) readUID(cmd *Command) error {
 		return err
 	}
 	switch name {
-	case "FETCH", "SEARCH", "STORE", "COPY", "MOVE", "EXPUNGE", "SORT", "THREAD":
+	case "FETCH", "SEARCH", "STORE", "COPY", "MOVE", "EXPUNGE", "SORT", "THREAD", "REPLACE":
 	default:
 		return badf("Invalid command after UID: %q", name)
 	}
@@ -282,6 +284,8 @@ func (p *Parser) readArgs(cmd *Command) error {
 		cmd.Args, err = p.readStatus()
 	case "APPEND":
 		cmd.Args, err = p.readAppend()
+	case "REPLACE": // extensions_parse.go
+		cmd.Args, err = p.readReplace()
 	case "FETCH":
 		cmd.Args, err = p.readFetch(cmd.UID)
 	case "STORE":
@@ -300,6 +304,20 @@ func (p *Parser) readArgs(cmd *Command) error {
 		cmd.Args, err = p.readCompress()
 	case "NOTIFY":
 		cmd.Args, err = p.readNotify()
+	case "UIDBATCHES": // uidbatches_parse.go
+		cmd.Args, err = p.readUIDBatches()
+	case "SETACL", "DELETEACL", "GETACL", "LISTRIGHTS", "MYRIGHTS": // acl_parse.go
+		cmd.Args, err = p.readACL(cmd.Name)
+	case "GETQUOTA": // quota_parse.go
+		cmd.Args, err = p.readGetQuota()
+	case "GETQUOTAROOT":
+		cmd.Args, err = p.readGetQuotaRoot()
+	case "SETQUOTA":
+		cmd.Args, err = p.readSetQuota()
+	case "GETMETADATA": // metadata_parse.go
+		cmd.Args, err = p.readGetMetadata()
+	case "SETMETADATA":
+		cmd.Args, err = p.readSetMetadata()
 	default:
 		return badf("Unknown command %q", cmd.Name)
 	}

@@ -198,6 +198,9 @@ func (p *Parser) searchKey(name string, depth int) (SearchKey, error) {
 		b, err = p.nextKey("first OR key", depth+1)
 		k.Keys = []SearchKey{a, b}
 	default:
+		if ok, err := p.searchKeyExt(name, &k); ok { // extensions_parse.go
+			return k, err
+		}
 		return k, badf("Unknown search key %q", name)
 	}
 	return k, err

@@ -37,8 +37,13 @@ const (
 )
 
 // PartialRange is the range of PARTIAL low:high (RFC 5267 §4.4), 1-based
-// positions in the result; Low <= High ("500:400" is 400:500).
-type PartialRange struct{ Low, High uint32 }
+// positions in the result; Low <= High ("500:400" is 400:500). FromEnd is
+// the "-low:-high" form of RFC 9394 §3.1: positions counted from the last
+// result (-1 is the last one); Low and High are then their magnitudes.
+type PartialRange struct {
+	Low, High uint32
+	FromEnd   bool
+}
 
 // Sort is SORT/UID SORT (RFC 5256), with the RETURN options of ESORT and
 // CONTEXT=SORT (RFC 5267).
@@ -207,20 +212,41 @@ func (p *Parser) readReturnOptions(cmd string) ([]SearchReturn, *PartialRange, e
 	return opts, partial, nil
 }
 
-// readPartialRange reads partial-range = nz-number ":" nz-number.
+// readPartialRange reads partial-range = partial-range-first /
+// partial-range-last (RFC 9394 §4): nz-number ":" nz-number, or the same
+// with both numbers negated ("-1:-100", counted from the end).
 func (p *Parser) readPartialRange() (*PartialRange, error) {
-	lo, err := p.d.NZNumber()
+	fromEnd := p.d.PeekIs('-')
+	lo, err := p.partialBound(fromEnd)
 	if err != nil {
-		return nil, invalid(err, "Invalid PARTIAL range")
+		return nil, err
 	}
 	if err := p.d.Byte(':'); err != nil {
 		return nil, expected(err, "Expected \":\" in PARTIAL range")
 	}
-	hi, err := p.d.NZNumber()
+	hi, err := p.partialBound(fromEnd)
 	if err != nil {
-		return nil, invalid(err, "Invalid PARTIAL range")
+		return nil, err
 	}
-	return &PartialRange{Low: min(lo, hi), High: max(lo, hi)}, nil
+	return &PartialRange{Low: min(lo, hi), High: max(lo, hi), FromEnd: fromEnd}, nil
+}
+
+// partialBound reads one end of a PARTIAL range: ["-"] nz-number, the
+// minus present exactly when negative (both ends share the sign).
+func (p *Parser) partialBound(negative bool) (uint32, error) {
+	if p.d.PeekIs('-') != negative {
+		return 0, badf("Invalid PARTIAL range: both ends must be negative or both positive")
+	}
+	if negative {
+		if err := p.d.Byte('-'); err != nil {
+			return 0, err
+		}
+	}
+	n, err := p.d.NZNumber()
+	if err != nil {
+		return 0, invalid(err, "Invalid PARTIAL range")
+	}
+	return n, nil
 }
 
 // readCancelUpdate reads 1*(SP quoted) (RFC 5267 §5).

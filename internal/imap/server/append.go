@@ -16,12 +16,16 @@ import (
 // synchronizing literals) before reading the next one.
 func (s *session) handleAppend(cmd *proto.Command) error {
 	name := normalizeName(cmd.Args.(*proto.Append).Mailbox)
-	mb, err := s.srv.backend.Mailbox(s.ctx, s.user.ID, name)
+	ref, err := s.resolve(name) // namespace.go
+	if err != nil {
+		return err
+	}
+	mb := ref.mbox
 	switch {
-	case errors.Is(err, store.ErrNoMailbox):
+	case !ref.visible(): // missing, or invisible without "l" (RFC 4314 §6)
 		return errNo("TRYCREATE", "Mailbox doesn't exist: "+s.mailboxName(name))
-	case err != nil:
-		return storeError(err)
+	case !has(ref.rights, "i"): // RFC 4314 §4
+		return errNoPerm("i")
 	case mb.NoSelect:
 		return errNo("CANNOT", "Mailbox isn't selectable: "+s.mailboxName(name))
 	}
@@ -48,6 +52,12 @@ func (s *session) handleAppend(cmd *proto.Command) error {
 			break
 		}
 	}
+	if ref.rights != store.AllRights {
+		// RFC 4314 §4: flags the user may not set are dropped, not refused.
+		for i := range msgs {
+			msgs[i].Flags = permittedFlags(ref.rights, msgs[i].Flags)
+		}
+	}
 	uidValidity, uids, err := s.srv.backend.Append(s.ctx, mb.ID, msgs)
 	if err != nil {
 		if errors.Is(err, store.ErrNoMailbox) {
@@ -64,6 +74,9 @@ func (s *session) handleAppend(cmd *proto.Command) error {
 // stageAppend validates one message's flags and streams its bytes into
 // the store, adding it to msgs; it returns the response for a failure.
 func (s *session) stageAppend(am *proto.AppendMessage, r io.Reader, msgs *[]store.AppendMessage) error {
+	if am.UTF8 && !s.utf8Accept {
+		return errUTF8AppendNotEnabled // utf8accept.go
+	}
 	flags, err := canonicalFlags(am.Flags)
 	if err != nil {
 		return err

@@ -16,11 +16,22 @@ func (s *session) capabilities() []string {
 		"UNSELECT", "UNAUTHENTICATE", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "UIDPLUS", "MOVE",
 		"ESEARCH", "SEARCHRES", "BINARY", "STATUS=SIZE",
+		"CONDSTORE", "QRESYNC", // condstore.go, qresync.go (RFC 7162)
 		"COMPRESS=DEFLATE", // compress.go (RFC 4978)
 		"NOTIFY",           // notify*.go (RFC 5465)
 		"SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "CONTEXT=SEARCH", "CONTEXT=SORT",
+		"OBJECTID", "SAVEDATE", "PREVIEW", "WITHIN", "REPLACE", "UTF8=ACCEPT", "INPROGRESS", // see docs/compliance.md
+		"UIDONLY", "PARTIAL", "UIDBATCHES", // uidonly.go, partial.go, uidbatches.go
 		"APPENDLIMIT=" + strconv.FormatInt(s.srv.cfg.MaxLiteral, 10),
 	}
+	if n := s.messageLimit(); n > 0 { // messagelimit.go (RFC 9738)
+		caps = append(caps, "MESSAGELIMIT="+strconv.Itoa(n))
+	}
+	if s.sharer() != nil { // acl.go, namespace.go (RFC 4314)
+		caps = append(caps, "ACL", "RIGHTS=texk")
+	}
+	caps = append(caps, s.quotaCapabilities()...)    // quota.go (RFC 9208)
+	caps = append(caps, s.metadataCapabilities()...) // metadata.go (RFC 5464)
 	if s.user != nil {
 		return caps
 	}
@@ -28,7 +39,9 @@ func (s *session) capabilities() []string {
 		caps = append(caps, "STARTTLS")
 	}
 	if s.loginAllowed() {
-		caps = append(caps, "AUTH=PLAIN")
+		for _, m := range s.saslMechanisms() { // sasl.go
+			caps = append(caps, "AUTH="+m)
+		}
 	} else {
 		caps = append(caps, "LOGINDISABLED")
 	}

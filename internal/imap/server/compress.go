@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net"
 	"sync"
 
@@ -14,11 +13,9 @@ import (
 // a raw DEFLATE stream (RFC 1951, no zlib header), layered inside TLS.
 //
 // Two properties keep an interactive protocol working through it:
-//   - Inflating never waits for more input than the client has sent. Go's
-//     compress/flate reader may block after a client's sync flush until
-//     the next block arrives (golang/go#31514), which deadlocks a client
-//     that waits for our answer; klauspost's reader with WithPartialBlock
-//     returns the data of every completed block at once.
+//   - Inflating never waits for more input than the client has sent,
+//     whatever its flush mode: see inflater (inflate.go), which returns
+//     everything decoded as soon as the received bytes run out.
 //   - Every write is followed by a sync flush, so nothing we send waits
 //     in the compressor. The session's encoder writes only when its 32 KiB
 //     buffer fills or when the session flushes it (end of every response
@@ -35,10 +32,7 @@ type deflateConn struct {
 	net.Conn
 
 	rmu sync.Mutex
-	fr  interface {
-		Read([]byte) (int, error)
-		Close() error
-	}
+	fr  *inflater
 
 	wmu sync.Mutex
 	fw  *flate.Writer
@@ -53,24 +47,17 @@ func newDeflateConn(c net.Conn) (*deflateConn, error) {
 	}
 	return &deflateConn{
 		Conn: c,
-		fr:   flate.NewReaderOpts(c, flate.WithPartialBlock()),
+		fr:   newInflater(c),
 		fw:   fw,
 	}, nil
 }
 
-// Read returns inflated bytes: whatever complete blocks have arrived,
-// waiting on the socket only when none has.
+// Read returns inflated bytes: whatever the received input decodes to,
+// waiting on the socket only when it decodes to nothing yet.
 func (d *deflateConn) Read(p []byte) (int, error) {
 	d.rmu.Lock()
 	defer d.rmu.Unlock()
-	for range 1000 {
-		n, err := d.fr.Read(p)
-		if n > 0 || err != nil || len(p) == 0 {
-			return n, err
-		}
-		// An empty block (a flush marker): read on.
-	}
-	return 0, errors.New("compress: too many empty blocks")
+	return d.fr.Read(p)
 }
 
 // Write deflates p and sync-flushes it to the socket.

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"roost/internal/imap/proto"
@@ -82,6 +83,9 @@ func (s *session) serve() {
 			return
 		}
 	}
+	if !s.admitConnection() { // limits.go: connections per address
+		return
+	}
 	s.writeStatus("*", "OK", "CAPABILITY "+strings.Join(s.capabilities(), " "), "Roost ready.")
 	if s.enc.Flush() != nil {
 		return
@@ -96,6 +100,10 @@ func (s *session) serve() {
 			s.endWait(err)
 			return
 		}
+		// No buffers held while the client thinks (idlebuf.go).
+		s.releaseWriteBuffer()
+		s.waitForClient()
+		s.acquireWriteBuffer()
 		cmd, err := s.parser.ReadCommand()
 		if err != nil {
 			var pe *proto.Error
@@ -170,7 +178,13 @@ func (s *session) execute(cmd *proto.Command) bool {
 	case s.state()&spec.states == 0:
 		err = s.stateError(spec)
 	default:
-		err = spec.handle(s, cmd)
+		s.noteCondStoreEnabling(cmd)                // condstore.go (RFC 7162 §3.1)
+		if err = s.beforeCommand(cmd); err == nil { // lowcost.go: UIDONLY, MESSAGELIMIT, load
+			if err = s.throttleIO(cmd); err == nil { // limits.go: disk I/O rate
+				err = spec.handle(s, cmd)
+			}
+			err = s.afterCommand(err)
+		}
 	}
 	if isConnError(err) {
 		s.endOnReadError(err)
@@ -232,8 +246,16 @@ func isConnError(err error) bool {
 		return false
 	}
 	var ne net.Error
+	if errors.As(err, &ne) {
+		// syscall.Errno satisfies net.Error too, but a bare errno in the
+		// chain comes from a file (the store: ENOSPC, EIO), not from the
+		// connection, whose errors are *net.OpError.
+		if _, file := ne.(syscall.Errno); !file {
+			return true
+		}
+	}
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
+		errors.Is(err, net.ErrClosed)
 }
 
 func isBye(err error) bool {
@@ -298,6 +320,7 @@ func (s *session) setConn(c net.Conn) {
 func (s *session) finish() {
 	s.closeSelected()
 	s.closeNotify()
+	s.releaseLimits()
 	s.cs.mu.Lock()
 	s.cs.cancel()
 	s.conn.Close()

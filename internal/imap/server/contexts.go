@@ -221,10 +221,7 @@ func (s *session) handleContextSearch(cmd *proto.Command, sr *proto.Search) erro
 		for _, r := range q.ret {
 			want[r] = true
 		}
-		if q.partial != nil {
-			want[proto.ReturnAll] = true // PARTIAL is a window on the whole result
-		}
-		s.sel.searchRes = savedResult(found, want)
+		s.sel.searchRes = savedSearchResult(found, want, q.partial) // partial.go
 	}
 	s.writeExtendedResult(q, found)
 	s.keepContext(q, resolved, msgs, found)
@@ -275,6 +272,7 @@ func (s *session) contextUpdates() error {
 		n := search.Needs(c.keys)
 		opts.Structure = opts.Structure || n.Structure
 		opts.SearchText = opts.SearchText || n.SearchText
+		opts.SearchHeaders = opts.SearchHeaders || n.SearchHeaders
 	}
 	var msgs []store.Message
 	for start := 0; start < len(check); start += fetchBatch {

@@ -22,6 +22,9 @@ func (s *session) handleMove(cmd *proto.Command) error {
 	if s.sel.readOnly {
 		return errNo("", "Mailbox is read-only.")
 	}
+	if !has(s.sel.rights, "te") { // MOVE = COPY + STORE \Deleted + EXPUNGE (RFC 6851, RFC 4314 §4)
+		return errNoPerm("te")
+	}
 	return s.copyMessages(cmd, true)
 }
 
@@ -34,10 +37,17 @@ func (s *session) copyMessages(cmd *proto.Command, move bool) error {
 	if err != nil {
 		return err
 	}
-	dst, err := s.srv.backend.Mailbox(s.ctx, s.user.ID, c.Mailbox)
+	ref, err := s.resolve(normalizeName(c.Mailbox)) // namespace.go
 	if err != nil {
-		return copyError(err)
+		return err
 	}
+	if !ref.visible() { // missing, or invisible without "l" (RFC 4314 §6)
+		return copyError(store.ErrNoMailbox)
+	}
+	if !has(ref.rights, "i") { // RFC 4314 §4
+		return errNoPerm("i")
+	}
+	dst := ref.mbox
 	if dst.NoSelect {
 		return errNo("CANNOT", "Mailbox is not selectable: "+c.Mailbox)
 	}
@@ -49,7 +59,11 @@ func (s *session) copyMessages(cmd *proto.Command, move bool) error {
 
 	var src, dstUIDs []uint32
 	var validity uint32
+	prog := s.newProgress(len(uids)) // inprogress.go
 	for start := 0; start < len(uids); start += fetchBatch {
+		if err := prog.at(start); err != nil {
+			return err
+		}
 		batch := uids[start:min(start+fetchBatch, len(uids))]
 		var res *store.CopyResult
 		if move {
@@ -76,6 +90,12 @@ func (s *session) copyMessages(cmd *proto.Command, move bool) error {
 			s.okText = "No messages found."
 		}
 		return nil
+	}
+	if ref.rights != store.AllRights {
+		// RFC 4314 §4: the copies keep only the flags the user may set.
+		if err := s.dropUnpermittedFlags(dst.ID, dstUIDs, ref.rights); err != nil {
+			return err
+		}
 	}
 	code := copyUIDCode(validity, src, dstUIDs)
 	if !move {
@@ -109,7 +129,9 @@ func copyError(err error) error {
 	case errors.Is(err, store.ErrNotSelectable):
 		return errNo("CANNOT", "Mailbox is not selectable.")
 	case errors.Is(err, store.ErrNoSpace):
-		return errNo("OVERQUOTA", "Not enough storage space.")
+		return errNoSpace
+	case errors.Is(err, store.ErrOverQuota): // quota.go
+		return errOverQuota
 	}
 	return err
 }

@@ -45,6 +45,14 @@ func errBye(text string) error { return &statusError{Type: "BYE", Text: text} }
 // is logged, not shown to the client.
 var errServerBug = &statusError{Type: "NO", Code: "SERVERBUG", Text: "Internal error occurred. Refer to server log for more information."}
 
+// errNoSpace answers a write the store could not make for lack of disk
+// space. RFC 5530 has no code for it: OVERQUOTA would blame the user's quota
+// (and send them deleting mail that is not the cause), LIMIT means the
+// request itself is too big, SERVERBUG that the server is broken.
+// UNAVAILABLE ("temporary failure because a subsystem is down", §3) fits:
+// the same command works again once space is freed (diskfull_test.go).
+var errNoSpace = &statusError{Type: "NO", Code: "UNAVAILABLE", Text: "Not enough disk space on the server; try again later."}
+
 // asStatusError converts err to the response it should produce. Parser
 // errors keep their BAD/NO form; anything unexpected is reported as
 // SERVERBUG (and logged by the caller, which sees ok == false).
@@ -91,11 +99,13 @@ func storeError(err error) error {
 	case errors.Is(err, store.ErrInboxDelete):
 		return errNo("CANNOT", "INBOX can't be deleted.")
 	case errors.Is(err, store.ErrNoSpace):
-		return errNo("OVERQUOTA", "Not enough storage space.")
+		return errNoSpace
 	case errors.Is(err, store.ErrTooLarge):
 		return errNo("TOOBIG", "Message too large.")
 	case errors.Is(err, store.ErrModified):
 		return errNo("MODIFIED", "Message was modified.")
+	case errors.Is(err, store.ErrOverQuota): // quota.go
+		return errOverQuota
 	}
 	return err
 }

@@ -14,15 +14,19 @@ func (s *session) handleExpunge(cmd *proto.Command) error {
 	if s.sel.readOnly {
 		return errNo("", "Mailbox is read-only.")
 	}
+	if !has(s.sel.rights, "e") { // RFC 4314 §4
+		return errNoPerm("e")
+	}
 	s.okText = "Expunge completed."
 	if !cmd.UID {
 		// Every message with \Deleted, including any this session has not
 		// announced yet: flushUpdates sends their EXISTS before the
 		// EXPUNGE, so the client's view stays consistent.
-		if _, err := s.srv.backend.Expunge(s.ctx, s.sel.mbox.ID, nil); err != nil {
-			return err
+		removed, err := s.srv.backend.Expunge(s.ctx, s.sel.mbox.ID, nil)
+		if err != nil {
+			return storeError(err) // a full disk is NO, not SERVERBUG
 		}
-		return s.flushUpdates(true)
+		return s.expungeDone(len(removed) > 0) // qresync.go
 	}
 	e, ok := cmd.Args.(*proto.Expunge)
 	if !ok {
@@ -32,12 +36,15 @@ func (s *session) handleExpunge(cmd *proto.Command) error {
 	if err != nil {
 		return err
 	}
+	anyRemoved := false
 	for start := 0; start < len(uids); start += fetchBatch {
 		// Never an empty batch: nil would mean "every \Deleted message".
 		batch := uids[start:min(start+fetchBatch, len(uids))]
-		if _, err := s.srv.backend.Expunge(s.ctx, s.sel.mbox.ID, batch); err != nil {
-			return err
+		removed, err := s.srv.backend.Expunge(s.ctx, s.sel.mbox.ID, batch)
+		if err != nil {
+			return storeError(err) // a full disk is NO, not SERVERBUG
 		}
+		anyRemoved = anyRemoved || len(removed) > 0
 	}
-	return s.flushUpdates(true)
+	return s.expungeDone(anyRemoved)
 }

@@ -29,10 +29,20 @@ func (s *session) handleFetch(cmd *proto.Command) error {
 	if err != nil {
 		return err
 	}
+	// PARTIAL and MESSAGELIMIT (messagelimit.go).
+	if uids, err = s.narrowFetch(cmd, f, uids); err != nil {
+		return err
+	}
+	// MODSEQ items, CHANGEDSINCE and VANISHED (condstore.go).
+	if uids, err = s.condStoreFetch(cmd, f, plan, uids); err != nil {
+		return err
+	}
+	s.uidOnlyItems(plan) // UIDFETCH responses carry the UID (uidonly.go)
 	s.okText = "Fetch completed."
 	// A message that cannot be answered (RFC 3516 UNKNOWN-CTE, ...) does
 	// not stop the others; the first such failure is the tagged answer.
 	var failure error
+	prog := s.newProgress(len(uids)) // inprogress.go
 	for start := 0; start < len(uids); start += fetchBatch {
 		batch := uids[start:min(start+fetchBatch, len(uids))]
 		msgs, err := s.srv.backend.Messages(s.ctx, s.sel.mbox.ID, batch, plan.opts)
@@ -43,12 +53,15 @@ func (s *session) handleFetch(cmd *proto.Command) error {
 			msgs = slices.DeleteFunc(msgs, func(m store.Message) bool { return m.ModSeq <= plan.changedSince })
 		}
 		var seenSet map[uint32]bool
-		if plan.setSeen && !s.sel.readOnly {
+		if plan.setSeen && !s.sel.readOnly && has(s.sel.rights, "s") { // RFC 4314 §4: FETCH sets \Seen only with "s"
 			if seenSet, err = s.markSeen(msgs); err != nil {
 				return err
 			}
 		}
 		for i := range msgs {
+			if err := prog.at(start + i); err != nil {
+				return err
+			}
 			m := &msgs[i]
 			seq := s.sel.seqOf(m.UID)
 			if seq == 0 {
@@ -127,16 +140,16 @@ func (s *session) writeFetchResponse(seq uint32, m *store.Message, plan *fetchPl
 		if !errors.As(err, &se) {
 			return err
 		}
-		s.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (UID ").Number(uint64(m.UID))
+		sep := s.writeFetchStart(seq, m.UID, true) // uidonly.go
 		if seenChanged {
-			s.enc.Raw(" FLAGS ")
+			s.enc.Raw(sep + "FLAGS ")
 			s.writeFlags(m.Flags, s.isRecent(m.UID))
 		}
 		s.enc.Raw(")").CRLF()
 		return err
 	}
 
-	s.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (")
+	s.writeFetchStart(seq, m.UID, false) // "* seq FETCH (" or UIDFETCH (uidonly.go)
 	first := true
 	sep := func() {
 		if !first {
@@ -202,6 +215,9 @@ func prepareContents(m *store.Message, blob store.Blob, plan *fetchPlan) ([]sect
 // writeFetchItem writes one "NAME value" pair. buf is scratch space reused
 // across items.
 func (s *session) writeFetchItem(m *store.Message, it *proto.FetchItem, c sectionContent, buf *[]byte) error {
+	if ok, err := s.writeFetchExt(m, it); ok { // fetch_ext.go
+		return err
+	}
 	switch it.Attr {
 	case proto.FetchUID:
 		s.enc.Raw("UID ").Number(uint64(m.UID))

@@ -80,6 +80,9 @@ func planFetch(f *proto.Fetch, uid bool) (*fetchPlan, error) {
 			p.hasFlags = true
 		case proto.FetchUID, proto.FetchInternalDate, proto.FetchRFC822Size, proto.FetchModSeq:
 		default:
+			if planFetchExt(p, it) { // fetch_ext.go
+				break
+			}
 			return nil, errBad("Unknown FETCH item " + string(it.Attr))
 		}
 		if seen[it.Attr] {
@@ -88,6 +91,7 @@ func planFetch(f *proto.Fetch, uid bool) (*fetchPlan, error) {
 		seen[it.Attr] = true
 		p.items = append(p.items, it)
 	}
+	p.opts.NoBlobID = !itemsNeedBlobID(p.items) // fetch_metaonly.go
 	return p, nil
 }
 

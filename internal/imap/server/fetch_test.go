@@ -77,7 +77,10 @@ func TestFetchMetadataItems(t *testing.T) {
 	// A UID range above every UID still includes the last message.
 	c.expect("UID FETCH 5:* RFC822.SIZE", "OK Fetch completed.", `* 1 FETCH (UID 1 RFC822.SIZE 177)`)
 	c.expect("UID FETCH 5:6 RFC822.SIZE", "OK Fetch completed.")
-	c.expect("FETCH 1 MODSEQ", "OK Fetch completed.", `* 1 FETCH (MODSEQ (`+modseqOf(t, e, "INBOX", 1)+`))`)
+	// MODSEQ turns CONDSTORE on and reports HIGHESTMODSEQ, here that of
+	// the only message (RFC 7162 §3.1).
+	ms := modseqOf(t, e, "INBOX", 1)
+	c.expect("FETCH 1 MODSEQ", "OK Fetch completed.", "* OK [HIGHESTMODSEQ "+ms+"] Highest", `* 1 FETCH (MODSEQ (`+ms+`))`)
 	c.expect("FETCH 2 FLAGS", "BAD Invalid message sequence number")
 	c.expect("FETCH $ FLAGS", "OK Fetch completed.")
 }
@@ -204,5 +207,6 @@ func TestFetchChangedSince(t *testing.T) {
 	c.ok("STORE 2 +FLAGS.SILENT (\\Draft)")
 	ms := modseqOf(t, e, "INBOX", 2)
 	c.expect("FETCH 1:* (FLAGS) (CHANGEDSINCE "+ms1+")", "OK Fetch completed.",
+		"* OK [HIGHESTMODSEQ "+ms+"] Highest", // CONDSTORE enabled (RFC 7162 §3.1)
 		`* 2 FETCH (FLAGS (\Draft) MODSEQ (`+ms+`))`)
 }

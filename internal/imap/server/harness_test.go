@@ -36,6 +36,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"roost/internal/auth"
+	"roost/internal/auth/limiter"
 	"roost/internal/store"
 	"roost/internal/store/sqlite"
 )
@@ -112,6 +113,9 @@ func newTestServerOpts(t *testing.T, opts testOptions) *testServer {
 func (ts *testServer) start(t *testing.T) {
 	t.Helper()
 	c := Config{Backend: ts.store, Logger: slog.New(slog.NewTextHandler(testLogWriter{t}, nil))}
+	// Login throttling with tiny delays and a high block threshold, so that
+	// tests of wrong passwords stay fast; limits_test.go sets its own.
+	c.Logins = limiter.Config{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, BlockAfter: 1000}
 	if ts.opts.backend != nil {
 		c.Backend = ts.opts.backend(ts.store)
 	}

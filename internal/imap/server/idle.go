@@ -22,6 +22,10 @@ func (s *session) handleIdle(*proto.Command) error {
 	if err := s.enc.Flush(); err != nil {
 		return err
 	}
+	// An idling session holds no I/O buffer while nothing happens
+	// (idlebuf.go): the write buffer is taken back for each update.
+	s.releaseWriteBuffer()
+	defer s.acquireWriteBuffer()
 
 	type lineResult struct {
 		line []byte
@@ -30,6 +34,7 @@ func (s *session) handleIdle(*proto.Command) error {
 	lines := make(chan lineResult, 1)
 	s.armReadDeadline(s.srv.cfg.IdleTimeout)
 	go func() {
+		s.waitForClient()
 		line, err := s.parser.ReadLine()
 		lines <- lineResult{line, err}
 	}()
@@ -41,6 +46,7 @@ func (s *session) handleIdle(*proto.Command) error {
 	for {
 		select {
 		case <-ready:
+			s.acquireWriteBuffer()
 			if err := s.flushUpdates(true); err != nil {
 				return err
 			}
@@ -54,7 +60,9 @@ func (s *session) handleIdle(*proto.Command) error {
 			if err := s.enc.Flush(); err != nil {
 				return err
 			}
+			s.releaseWriteBuffer()
 		case <-s.notifyReady(): // NOTIFY events (RFC 5465 §4)
+			s.acquireWriteBuffer()
 			if err := s.deliverUserEvents(nil); err != nil {
 				return err
 			}
@@ -62,6 +70,7 @@ func (s *session) handleIdle(*proto.Command) error {
 			if err := s.enc.Flush(); err != nil {
 				return err
 			}
+			s.releaseWriteBuffer()
 		case r := <-lines:
 			if r.err != nil {
 				return s.idleReadError(r.err)

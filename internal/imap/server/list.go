@@ -17,6 +17,9 @@ type listRequest struct {
 	recursive     bool
 	retSubscribed bool
 	retStatus     []string
+	// noStatus: mailboxes of others the user may list but not read
+	// (no LIST-STATUS for them, RFC 4314 §4).
+	noStatus map[string]bool
 }
 
 // handleList serves LIST (with LIST-EXTENDED, SPECIAL-USE and LIST-STATUS)
@@ -59,6 +62,13 @@ func (s *session) handleList(cmd *proto.Command) error {
 	if err != nil {
 		return storeError(err)
 	}
+	// Other users' and team mailboxes the user may see (namespace.go).
+	foreign, noRead, err := s.foreignMailboxes()
+	if err != nil {
+		return err
+	}
+	mboxes = append(mboxes, foreign...)
+	req.noStatus = noRead
 	tree := newMailboxTree(mboxes)
 	var subs map[string]bool
 	if args.LSUB || req.selSubscribed || req.retSubscribed {
@@ -155,7 +165,7 @@ func (s *session) writeList(req *listRequest, tree *mailboxTree, subs map[string
 			s.enc.Raw("))")
 		}
 		s.enc.CRLF()
-		if req.retStatus != nil && node != nil && node.mbox != nil && !node.mbox.NoSelect {
+		if req.retStatus != nil && node != nil && node.mbox != nil && !node.mbox.NoSelect && !req.noStatus[name] {
 			// RFC 5819: a STATUS response right after the LIST one;
 			// a mailbox that vanished meanwhile just has none.
 			if err := s.writeStatusData(name, node.mbox, req.retStatus); err != nil {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -54,15 +53,14 @@ func checkNewName(name string) error {
 }
 
 // lookupMailbox finds the user's mailbox called name (already normalised).
+// It may be another user's (namespace.go): then it must be visible to
+// the user ("l"); Name is the client's name for it.
 func (s *session) lookupMailbox(name string) (*store.Mailbox, error) {
-	mb, err := s.srv.backend.Mailbox(s.ctx, s.user.ID, name)
-	if errors.Is(err, store.ErrNoMailbox) {
-		return nil, errNo("NONEXISTENT", "Mailbox doesn't exist: "+s.mailboxName(name))
-	}
+	ref, err := s.openMailbox(name, "")
 	if err != nil {
-		return nil, storeError(err)
+		return nil, err
 	}
-	return mb, nil
+	return ref.mbox, nil
 }
 
 // specialUses are the attributes CREATE (USE (...)) accepts (RFC 6154 §5).
@@ -96,8 +94,11 @@ func (s *session) handleCreate(cmd *proto.Command) error {
 	default:
 		return errNo("USEATTR", "Only one special-use attribute per mailbox.")
 	}
-	_, err := s.srv.backend.CreateMailbox(s.ctx, s.user.ID, name, use)
-	return storeError(err)
+	mb, err := s.createMailbox(name, use) // mailbox_acl.go
+	if err == nil {
+		s.okCode = mailboxIDCode(mb) // RFC 8474 §4.1, objectid.go
+	}
+	return err
 }
 
 // handleDelete: DELETE name (RFC 9051 §6.3.5). Deleting the selected
@@ -110,11 +111,7 @@ func (s *session) handleDelete(cmd *proto.Command) error {
 	if s.sel != nil && s.sel.mbox.Name == name {
 		s.closeSelected()
 	}
-	err := s.srv.backend.DeleteMailbox(s.ctx, s.user.ID, name)
-	if errors.Is(err, store.ErrNoMailbox) {
-		return errNo("NONEXISTENT", "Mailbox doesn't exist: "+s.mailboxName(name))
-	}
-	return storeError(err)
+	return s.deleteMailbox(name) // mailbox_acl.go
 }
 
 // handleRename: RENAME from to (RFC 9051 §6.3.6), children included;
@@ -134,12 +131,11 @@ func (s *session) handleRename(cmd *proto.Command) error {
 	if strings.HasPrefix(to, from+delim) {
 		return errNo("CANNOT", "Can't rename a mailbox under itself.")
 	}
-	err := s.srv.backend.RenameMailbox(s.ctx, s.user.ID, from, to)
-	if errors.Is(err, store.ErrNoMailbox) {
-		return errNo("NONEXISTENT", "Mailbox doesn't exist: "+s.mailboxName(from))
+	if err := s.renameMailbox(from, to); err != nil { // mailbox_acl.go
+		return err
 	}
-	if err != nil {
-		return storeError(err)
+	if from == "INBOX" {
+		s.copyInboxMetadata(to) // metadata.go
 	}
 	if sel := s.sel; sel != nil && from != "INBOX" &&
 		(sel.mbox.Name == from || strings.HasPrefix(sel.mbox.Name, from+delim)) {

@@ -27,8 +27,8 @@ func TestListBasics(t *testing.T) {
 		`* LIST (\HasNoChildren) "/" "INBOX"`,
 		`* LIST (\HasNoChildren \Sent) "/" "Sent"`)
 
-	c.want("CREATE Work/Projects/Roost", "OK CREATE completed.")
-	c.want("CREATE Work/Notes/", "OK CREATE completed.")
+	wantCreated(t, c, "CREATE Work/Projects/Roost")
+	wantCreated(t, c, "CREATE Work/Notes/")
 	c.want(`LIST "" "Work*"`, "OK LIST completed.",
 		`* LIST (\HasChildren) "/" "Work"`,
 		`* LIST (\HasNoChildren) "/" "Work/Notes"`,
@@ -67,7 +67,7 @@ func TestCreateDeleteRenameErrors(t *testing.T) {
 	c.want("CREATE {3+}\r\na\tb", "NO [CANNOT] Mailbox name contains control characters.")
 	c.want(`CREATE Mine (USE (\Flagged))`, "NO [USEATTR] Unsupported special-use attribute.")
 	c.want(`CREATE Mine (USE (\Sent \Junk))`, "NO [USEATTR] Only one special-use attribute per mailbox.")
-	c.want(`CREATE Bin (USE (\Trash))`, "OK CREATE completed.")
+	wantCreated(t, c, `CREATE Bin (USE (\Trash))`)
 	c.want(`LIST "" Bin`, "OK LIST completed.", `* LIST (\HasNoChildren \Trash) "/" "Bin"`)
 
 	c.want("DELETE INBOX", "NO [CANNOT] INBOX can't be deleted.")
@@ -79,7 +79,7 @@ func TestCreateDeleteRenameErrors(t *testing.T) {
 	c.want("RENAME Sent Drafts", "NO [ALREADYEXISTS] Mailbox already exists.")
 	c.want("RENAME Sent INBOX", "NO [ALREADYEXISTS] Mailbox already exists.")
 	c.want("RENAME Sent Sent/Sub", "NO [CANNOT] Can't rename a mailbox under itself.")
-	c.want("CREATE A/B", "OK CREATE completed.")
+	wantCreated(t, c, "CREATE A/B")
 	c.want("RENAME A Z/Y", "OK RENAME completed.")
 	c.want(`LIST "" "Z*"`, "OK LIST completed.",
 		`* LIST (\HasChildren) "/" "Z"`,
@@ -101,7 +101,7 @@ func TestRenameInbox(t *testing.T) {
 func TestSubscribeAndLsub(t *testing.T) {
 	ts := newTestServer(t, nil)
 	c := ts.login(t)
-	c.want("CREATE Lists/Go", "OK CREATE completed.")
+	wantCreated(t, c, "CREATE Lists/Go")
 	c.want("SUBSCRIBE Nope", "NO [NONEXISTENT] Mailbox doesn't exist: Nope")
 	c.want("SUBSCRIBE INBOX", "OK SUBSCRIBE completed.")
 	c.want("SUBSCRIBE Lists/Go", "OK SUBSCRIBE completed.")
@@ -160,11 +160,11 @@ func TestInternationalNames(t *testing.T) {
 	ts := newTestServer(t, nil)
 	c := ts.login(t)
 	// Modified UTF-7 in IMAP4rev1 (RFC 3501 §5.1.3): "Entwürfe".
-	c.want("CREATE Entw&APw-rfe", "OK CREATE completed.")
+	wantCreated(t, c, "CREATE Entw&APw-rfe")
 	c.want(`LIST "" "Entw*"`, "OK LIST completed.", `* LIST (\HasNoChildren) "/" "Entw&APw-rfe"`)
 	c.ok("ENABLE IMAP4rev2")
 	c.want(`LIST "" "Entw*"`, "OK LIST completed.", `* LIST (\HasNoChildren) "/" "Entwürfe"`)
-	c.want(`CREATE "Ordner/Übersicht"`, "OK CREATE completed.")
+	wantCreated(t, c, `CREATE "Ordner/Übersicht"`)
 	c.want(`STATUS "Ordner/Übersicht" (MESSAGES)`, "OK STATUS completed.", `* STATUS "Ordner/Übersicht" (MESSAGES 0)`)
 	c2 := ts.login(t)
 	c2.want(`LIST "" "Ordner/*"`, "OK LIST completed.", `* LIST (\HasNoChildren) "/" "Ordner/&ANw-bersicht"`)
@@ -184,7 +184,7 @@ func TestSelectExamineCloseUnselect(t *testing.T) {
 		"* 3 EXISTS", "* 3 RECENT",
 		"* OK [UNSEEN 2] First unseen.",
 		"* OK [UIDVALIDITY "+uv+"] UIDs valid",
-		"* OK [UIDNEXT 4] Predicted next UID")
+		"* OK [UIDNEXT 4] Predicted next UID", mailboxIDLine(t, ts, "INBOX"))
 	// CLOSE of a read-only mailbox expunges nothing.
 	c.want("CLOSE", "OK CLOSE completed.")
 	c.want("SELECT INBOX", "OK [READ-WRITE] SELECT completed.",
@@ -193,7 +193,7 @@ func TestSelectExamineCloseUnselect(t *testing.T) {
 		"* 3 EXISTS", "* 3 RECENT",
 		"* OK [UNSEEN 2] First unseen.",
 		"* OK [UIDVALIDITY "+uv+"] UIDs valid",
-		"* OK [UIDNEXT 4] Predicted next UID")
+		"* OK [UIDNEXT 4] Predicted next UID", mailboxIDLine(t, ts, "INBOX"))
 	c.want("UNSELECT", "OK UNSELECT completed.")
 	// The messages were claimed by the SELECT above.
 	c.want("SELECT INBOX", "OK [READ-WRITE] SELECT completed.",
@@ -202,13 +202,14 @@ func TestSelectExamineCloseUnselect(t *testing.T) {
 		"* 3 EXISTS", "* 0 RECENT",
 		"* OK [UNSEEN 2] First unseen.",
 		"* OK [UIDVALIDITY "+uv+"] UIDs valid",
-		"* OK [UIDNEXT 4] Predicted next UID")
+		"* OK [UIDNEXT 4] Predicted next UID", mailboxIDLine(t, ts, "INBOX"))
 	// CLOSE expunges silently.
 	c.want("CLOSE", "OK CLOSE completed.")
 	c.want("STATUS INBOX (MESSAGES)", "OK STATUS completed.", `* STATUS "INBOX" (MESSAGES 2)`)
 	// A failing SELECT leaves the selected state.
 	c.ok("SELECT INBOX")
-	c.want("SELECT Nope", "NO [NONEXISTENT] Mailbox doesn't exist: Nope")
+	c.want("SELECT Nope", "NO [NONEXISTENT] Mailbox doesn't exist: Nope",
+		"* OK [CLOSED] Previous mailbox is now closed.") // RFC 7162 §3.2.11
 	c.want("CLOSE", "BAD No mailbox selected")
 }
 
@@ -225,6 +226,7 @@ func TestSelectIMAP4rev2(t *testing.T) {
 		"* 1 EXISTS",
 		"* OK [UIDVALIDITY "+uv+"] UIDs valid",
 		"* OK [UIDNEXT 2] Predicted next UID",
+		mailboxIDLine(t, ts, "INBOX"),
 		`* LIST (\HasNoChildren) "/" "INBOX"`)
 	c.want("EXAMINE Sent", "OK [READ-ONLY] EXAMINE completed.",
 		"* OK [CLOSED] Previous mailbox is now closed.",
@@ -233,6 +235,7 @@ func TestSelectIMAP4rev2(t *testing.T) {
 		"* 0 EXISTS",
 		"* OK [UIDVALIDITY "+uvs+"] UIDs valid",
 		"* OK [UIDNEXT 1] Predicted next UID",
+		mailboxIDLine(t, ts, "Sent"),
 		`* LIST (\HasNoChildren \Sent) "/" "Sent"`)
 }
 

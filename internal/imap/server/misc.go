@@ -49,6 +49,15 @@ func (s *session) handleEnable(cmd *proto.Command) error {
 			s.setUTF8(true)
 			s.enc.Raw(" IMAP4rev2")
 		}
+		if name := s.enableModSeq(c); name != "" { // condstore.go
+			s.enc.SP().Raw(name)
+		}
+		if name := s.enableUTF8Accept(c); name != "" { // utf8accept.go
+			s.enc.SP().Raw(name)
+		}
+		if name := s.enableUIDOnly(c); name != "" { // uidonly.go
+			s.enc.SP().Raw(name)
+		}
 	}
 	s.enc.CRLF()
 	return nil
@@ -62,8 +71,4 @@ func (s *session) setUTF8(on bool) {
 	s.enc.UTF8 = on
 }
 
-// handleNamespace: one personal namespace, no others (RFC 2342).
-func (s *session) handleNamespace(*proto.Command) error {
-	s.enc.Raw(`* NAMESPACE (("" "/")) NIL NIL`).CRLF()
-	return nil
-}
+// handleNamespace is in namespace.go.

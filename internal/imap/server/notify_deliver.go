@@ -83,8 +83,9 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 		switch c.Kind {
 		case store.MessageAdded, store.MessageExpunged, store.FlagsChanged:
 			// The selected mailbox's message events follow the SELECTED
-			// group only (§3.1).
-			if s.sel != nil && s.sel.mbox.ID == c.MailboxID {
+			// group only (§3.1). Another user's own \Seen is no event
+			// for this user (acl.go).
+			if (s.sel != nil && s.sel.mbox.ID == c.MailboxID) || s.otherUsersChange(c) {
 				continue
 			}
 			name, ok, err := n.nameOf(s, c.MailboxID)
@@ -226,6 +227,7 @@ func (s *session) notifyFetchNew() error {
 		uids[i], uids[j] = uids[j], uids[i]
 	}
 	plan := n.selected.fetch
+	s.uidOnlyItems(plan) // UIDFETCH carries the UID (uidonly.go)
 	msgs, err := s.srv.backend.Messages(s.ctx, sel.mbox.ID, uids, plan.opts)
 	if err != nil {
 		return storeError(err)

@@ -158,7 +158,7 @@ func TestNotifyMailboxNames(t *testing.T) {
 	a.wantLine(`* LIST (\HasNoChildren) "/" "Old" ("OLDNAME" ("INBOX"))`)
 
 	// The client's own changes are not echoed (§5 SHOULD).
-	a.want("CREATE Mine", "OK CREATE completed.")
+	wantCreated(t, a, "CREATE Mine")
 	a.want("SUBSCRIBE Mine", "OK SUBSCRIBE completed.")
 	a.want("RENAME Mine Yours", "OK RENAME completed.")
 	a.want("DELETE Yours", "OK DELETE completed.")

@@ -20,6 +20,9 @@ func (s *session) handleSearch(cmd *proto.Command) error {
 	if !ok {
 		return errBad("Missing SEARCH arguments")
 	}
+	if err := s.utf8SearchCharsetError(sr.Charset); err != nil { // utf8accept.go
+		return err
+	}
 	if usesContextOptions(sr) { // UPDATE, CONTEXT, PARTIAL: contexts.go
 		return s.handleContextSearch(cmd, sr)
 	}
@@ -50,6 +53,14 @@ func (s *session) handleSearch(cmd *proto.Command) error {
 		for _, u := range found {
 			s.enc.SP().Number(uint64(s.resultNumber(u, cmd.UID)))
 		}
+		// RFC 7162 §3.1.6: "(MODSEQ n)" after a non-empty MODSEQ search.
+		modseq, err := s.searchModSeq(sr.Keys, found)
+		if err != nil {
+			return err
+		}
+		if modseq > 0 {
+			s.enc.Raw(" (MODSEQ ").Number(modseq).Raw(")")
+		}
 		s.enc.CRLF()
 		return s.enc.Err()
 	}
@@ -69,7 +80,12 @@ func (s *session) handleSearch(cmd *proto.Command) error {
 			return nil
 		}
 	}
-	s.writeESearch(cmd, found, want)
+	// RFC 7162 §3.1.10: "MODSEQ n" after a non-empty MODSEQ search.
+	modseq, err := s.searchModSeq(sr.Keys, returnedUIDs(found, want))
+	if err != nil {
+		return err
+	}
+	s.writeESearch(cmd, found, want, modseq)
 	return s.enc.Err()
 }
 
@@ -95,7 +111,9 @@ func (s *session) searchUIDs(keys []proto.SearchKey) ([]uint32, error) {
 		candidates = append(candidates, u)
 	}
 	opts := search.Needs(keys)
+	opts.TextOnly = search.TextOnly(keys) // only UID and text read: a narrower load
 	var found []uint32
+	prog := s.newProgress(len(candidates)) // inprogress.go
 	for start := 0; start < len(candidates); start += fetchBatch {
 		batch := candidates[start:min(start+fetchBatch, len(candidates))]
 		msgs, err := s.srv.backend.Messages(s.ctx, sel.mbox.ID, batch, opts)
@@ -103,6 +121,9 @@ func (s *session) searchUIDs(keys []proto.SearchKey) ([]uint32, error) {
 			return nil, err
 		}
 		for i := range msgs {
+			if err := prog.at(start + i); err != nil {
+				return nil, err
+			}
 			if search.Match(keys, &msgs[i], ctx) {
 				found = append(found, msgs[i].UID)
 			}
@@ -169,7 +190,7 @@ func savedResult(found []uint32, want map[proto.SearchReturn]bool) []uint32 {
 // writeESearch writes "* ESEARCH (TAG "t") [UID] [MIN n] [MAX n] [COUNT n]
 // [ALL set]" (RFC 4731 §3.1; RFC 9051 §7.3.4). MIN, MAX and ALL are left
 // out when nothing matched; COUNT is always given when asked.
-func (s *session) writeESearch(cmd *proto.Command, found []uint32, want map[proto.SearchReturn]bool) {
+func (s *session) writeESearch(cmd *proto.Command, found []uint32, want map[proto.SearchReturn]bool, modseq uint64) {
 	s.enc.Raw("* ESEARCH (TAG ").String(s.tag).Raw(")")
 	if cmd.UID {
 		s.enc.Raw(" UID")
@@ -189,6 +210,9 @@ func (s *session) writeESearch(cmd *proto.Command, found []uint32, want map[prot
 	}
 	if len(nums) > 0 && want[proto.ReturnAll] {
 		s.enc.Raw(" ALL ").RawBytes(search.Compact(nil, nums))
+	}
+	if modseq > 0 {
+		s.enc.Raw(" MODSEQ ").Number(modseq)
 	}
 	s.enc.CRLF()
 }

@@ -95,7 +95,6 @@ func TestSearchKeys(t *testing.T) {
 		{"LARGER " + itoa(sizes[2]), "4 5"},
 		{"SMALLER " + itoa(sizes[2]), "1 2"},
 		{"LARGER 176 SMALLER 178", "1"},
-		{"MODSEQ " + ms5, "5"},
 		{"YOUNGER 7200", "5"},
 		{"OLDER 7200", "1 2 3 4"},
 		{"FROM alice", "1"},
@@ -133,6 +132,9 @@ func TestSearchKeys(t *testing.T) {
 	for _, tc := range tests {
 		c.expect("SEARCH "+tc.keys, "OK Search completed.", strings.TrimSpace("* SEARCH "+tc.want))
 	}
+	// MODSEQ turns CONDSTORE on (HIGHESTMODSEQ, here message 5's) and adds
+	// the highest MODSEQ found (RFC 7162 §3.1, §3.1.6).
+	c.expect("SEARCH MODSEQ "+ms5, "OK Search completed.", "* OK [HIGHESTMODSEQ "+ms5+"] Highest", "* SEARCH 5 (MODSEQ "+ms5+")")
 	// Non-ASCII terms: RFC 2047 subject, base64 and QP bodies, compared
 	// case-insensitively after decoding.
 	utf8Tests := []struct{ key, term, want string }{

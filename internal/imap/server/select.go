@@ -16,17 +16,23 @@ var systemFlags = []string{store.FlagAnswered, store.FlagFlagged, store.FlagDele
 func (s *session) handleSelect(cmd *proto.Command) error {
 	args := cmd.Args.(*proto.Select)
 	readOnly := args.ReadOnly || cmd.Name == "EXAMINE"
+	if err := s.checkSelectModSeq(args); err != nil { // qresync.go
+		return err
+	}
 	if s.sel != nil {
 		s.closeSelected()
-		if s.rev2 {
-			s.writeUntaggedOK("CLOSED", "Previous mailbox is now closed.")
-		}
+		// IMAP4rev2, and any server with CONDSTORE (RFC 7162 §3.2.11).
+		s.writeUntaggedOK("CLOSED", "Previous mailbox is now closed.")
 	}
 	name := normalizeName(args.Mailbox)
-	mb, err := s.lookupMailbox(name)
+	ref, err := s.openMailbox(name, "r") // RFC 4314 §4: SELECT needs "r"
 	if err != nil {
 		return err
 	}
+	mb := ref.mbox
+	// Without any right to change the mailbox, it is read-only; "s" alone
+	// still lets the user keep their own \Seen (rights.go).
+	readOnly = readOnly || !hasAny(ref.rights, "swte")
 	if mb.NoSelect {
 		return errNo("CANNOT", "Mailbox isn't selectable: "+s.mailboxName(name))
 	}
@@ -41,7 +47,9 @@ func (s *session) handleSelect(cmd *proto.Command) error {
 		}
 		return storeError(err)
 	}
+	snap.Mailbox.Name = name // the client's name (namespace.go)
 	sel := newSelected(snap, w, readOnly)
+	sel.rights = ref.rights
 	s.sel = sel
 	if !s.rev2 {
 		s.markInitialRecent(snap)
@@ -52,6 +60,8 @@ func (s *session) handleSelect(cmd *proto.Command) error {
 	s.enc.CRLF()
 	if readOnly {
 		s.writeUntaggedOK("PERMANENTFLAGS ()", "Read-only mailbox.")
+	} else if ref.rights != store.AllRights {
+		s.writeUntaggedOK("PERMANENTFLAGS "+permanentFlags(ref.rights), "Flags permitted.") // RFC 4314 §5.1.1
 	} else {
 		s.writeUntaggedOK(`PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)`, "Flags permitted.")
 	}
@@ -65,13 +75,18 @@ func (s *session) handleSelect(cmd *proto.Command) error {
 	}
 	s.writeUntaggedOK("UIDVALIDITY "+itoa(snap.Mailbox.UIDValidity), "UIDs valid")
 	s.writeUntaggedOK("UIDNEXT "+itoa(snap.Mailbox.UIDNext), "Predicted next UID")
+	s.writeUntaggedOK(mailboxIDCode(&snap.Mailbox), "Ok") // RFC 8474 §4.2, objectid.go
 	if s.rev2 {
 		// RFC 9051 §6.3.2: a LIST response with the mailbox's attributes.
 		if err := s.listSelected(snap.Mailbox); err != nil {
 			return err
 		}
 	}
-	if readOnly {
+	// HIGHESTMODSEQ, and the QRESYNC resynchronisation (qresync.go).
+	if err := s.selectModSeq(args, snap); err != nil {
+		return err
+	}
+	if readOnly || !readWriteByRights(ref.rights) { // RFC 4314 §5.2
 		s.okCode = "READ-ONLY"
 	} else {
 		s.okCode = "READ-WRITE"
@@ -110,7 +125,7 @@ func (s *session) markInitialRecent(snap *store.Snapshot) {
 func (s *session) handleClose(*proto.Command) error {
 	sel := s.sel
 	s.closeSelected()
-	if sel.readOnly {
+	if sel.readOnly || !has(sel.rights, "e") { // RFC 4314 §4: CLOSE without "e" expunges nothing
 		return nil
 	}
 	_, err := s.srv.backend.Expunge(s.ctx, sel.mbox.ID, nil)

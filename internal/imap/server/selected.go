@@ -15,8 +15,9 @@ import (
 // EXPUNGE, MOVE...) need not edit uids itself: it calls flushUpdates when
 // it may emit the responses.
 type selected struct {
-	mbox     store.Mailbox
+	mbox     store.Mailbox // Name is the client's name (namespace.go)
 	readOnly bool
+	rights   string // RFC 4314 rights, fixed at SELECT (acl.go)
 	watcher  *store.Watcher
 	// baseModSeq is the snapshot's HIGHESTMODSEQ: older changes are already
 	// part of the snapshot.
@@ -40,12 +41,15 @@ type selected struct {
 	ignoreDeleted int
 	// contexts are the SEARCH/SORT RETURN (UPDATE) contexts (contexts.go).
 	contexts *searchContexts
+	// modseq is what the client knows of MODSEQs (condstore.go).
+	modseq modSeqView
 }
 
 func newSelected(snap *store.Snapshot, w *store.Watcher, readOnly bool) *selected {
 	return &selected{
 		mbox:       snap.Mailbox,
 		readOnly:   readOnly,
+		rights:     store.AllRights,
 		watcher:    w,
 		baseModSeq: snap.Mailbox.HighestModSeq,
 		uids:       slices.Clone(snap.UIDs),
@@ -177,7 +181,11 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 		if c.Kind != store.MailboxDeleted && c.ModSeq <= sel.baseModSeq {
 			continue
 		}
+		if s.otherUsersChange(c) { // another user's own \Seen (acl.go)
+			continue
+		}
 		sel.contexts.note(c) // RFC 5267 updates, sent by contextUpdates
+		sel.modseq.saw(c.ModSeq)
 		switch c.Kind {
 		case store.MessageAdded:
 			if c.UID > sel.maxUID() {
@@ -195,13 +203,16 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 				continue
 			}
 			s.announceExists()
-			s.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (UID ").Number(uint64(c.UID)).Raw(" FLAGS ")
-			s.writeFlags(c.Flags, !s.rev2 && sel.recent[c.UID])
+			sep := s.writeFetchStart(seq, c.UID, true) // or UIDFETCH (uidonly.go)
+			s.enc.Raw(sep + "FLAGS ")
+			s.writeFlags(s.viewFlags(c, &sel.mbox), !s.rev2 && sel.recent[c.UID])
+			s.writeModSeq(c.ModSeq) // CONDSTORE (RFC 7162 §3.1)
 			s.enc.Raw(")").CRLF()
 		case store.MessageExpunged:
 			if sel.seqOf(c.UID) != 0 && !sel.expunged[c.UID] {
 				sel.expunged[c.UID] = true
 				sel.pendingExpunge = append(sel.pendingExpunge, c.UID)
+				sel.modseq.hold(c.ModSeq)
 			}
 		case store.MailboxDeleted:
 			if sel.ignoreDeleted > 0 {
@@ -217,6 +228,7 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 	}
 	if allowExpunge && len(sel.pendingExpunge) > 0 {
 		s.announceExists()
+		var gone []uint32 // for VANISHED (qresync.go)
 		for _, u := range sel.pendingExpunge {
 			seq := sel.seqOf(u)
 			if seq == 0 {
@@ -227,9 +239,15 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 			delete(sel.recent, u)
 			delete(sel.suppress, u)
 			delete(sel.expunged, u)
+			if s.reportsVanished() { // QRESYNC or UIDONLY (uidonly.go)
+				gone = append(gone, u)
+				continue
+			}
 			s.enc.Raw("* ").Number(uint64(seq)).Raw(" EXPUNGE").CRLF()
 		}
+		s.announceGone(gone)
 		sel.pendingExpunge = sel.pendingExpunge[:0]
+		sel.modseq.released()
 	}
 	s.announceExists()
 	return nil

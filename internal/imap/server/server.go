@@ -13,6 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"roost/internal/auth"
+	"roost/internal/auth/limiter"
+	"roost/internal/imap/wire"
 	"roost/internal/store"
 )
 
@@ -32,6 +35,45 @@ type Config struct {
 	// PreAuthTimeout is the autologout timer before authentication; 0
 	// means 60 seconds.
 	PreAuthTimeout time.Duration
+
+	// Hardening limits (limits.go, login_guard.go); zero values take the
+	// defaults named there, negative ones switch a limit off.
+	//
+	// Logins throttles password guessing per address and per account
+	// (internal/auth/limiter). Loopback clients are not exempt.
+	Logins limiter.Config
+	// MaxConcurrentLogins bounds password verifications in progress:
+	// each argon2id verification holds 64 MiB. 0 means 4.
+	MaxConcurrentLogins int
+	// MaxConnsPerIP bounds the connections from one address (IPv6: one
+	// /64); over it a new connection gets "* BYE" as its greeting.
+	MaxConnsPerIP int
+	// MaxConnsPerUser bounds the sessions logged in to one account; over
+	// it LOGIN/AUTHENTICATE answer NO [LIMIT].
+	MaxConnsPerUser int
+	// IORate is the number of commands that write to disk (APPEND, COPY,
+	// MOVE, STORE, EXPUNGE) one account may run per second on average,
+	// IOBurst how many it may run at once; a command over the rate waits
+	// up to IOMaxWait for its turn, else it gets NO [LIMIT].
+	IORate    float64
+	IOBurst   int
+	IOMaxWait time.Duration
+
+	// MessageLimit is the MESSAGELIMIT (RFC 9738, messagelimit.go): the
+	// most messages one FETCH, SEARCH, STORE, COPY, MOVE or UID EXPUNGE
+	// works on. 0 (or negative) means no limit, and the capability is
+	// not advertised.
+	MessageLimit int
+	// BackgroundLoadThreshold is the number of commands in progress
+	// server-wide from which sessions that iOS Mail marks as background
+	// traffic are answered NO [UNAVAILABLE] (background.go, Apple
+	// TN3189). 0 means 8 per CPU; negative never refuses them.
+	BackgroundLoadThreshold int
+
+	// progressInterval is how often INPROGRESS updates go out during a
+	// long command (inprogress.go): 0 means every second; negative means
+	// after every message, for tests.
+	progressInterval time.Duration
 }
 
 const (
@@ -63,6 +105,17 @@ type Server struct {
 	// closing is set by Shutdown; sessions read it without taking mu.
 	closing atomic.Bool
 
+	// guard throttles and logs logins; conns counts connections per
+	// address and account; io is the disk I/O rate of each account.
+	guard *loginGuard
+	conns *connLimits
+	io    *ioLimits
+	scram *auth.SCRAM
+	// load counts the commands in progress (background.go).
+	load *loadMeter
+	// bufs lends I/O buffers to sessions between commands (idlebuf.go).
+	bufs *wire.BufferPool
+
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	sessions  map[*session]struct{}
@@ -93,10 +146,17 @@ func New(cfg Config) *Server {
 		}
 		cfg.TLSConfig = c
 	}
+	fillLimitDefaults(&cfg)
 	return &Server{
 		cfg:       cfg,
 		backend:   cfg.Backend,
 		log:       cfg.Logger,
+		guard:     newLoginGuard(cfg),
+		conns:     newConnLimits(cfg.MaxConnsPerIP, cfg.MaxConnsPerUser),
+		io:        newIOLimits(cfg),
+		scram:     auth.NewSCRAM(cfg.Backend),
+		load:      newLoadMeter(cfg.BackgroundLoadThreshold),
+		bufs:      wire.NewBufferPool(),
 		isTrusted: loopbackAddr,
 		listeners: make(map[net.Listener]struct{}),
 		sessions:  make(map[*session]struct{}),

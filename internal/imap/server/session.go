@@ -31,7 +31,11 @@ type session struct {
 	user *store.User // nil until authenticated
 	rev2 bool        // IMAP4rev2 enabled (RFC 9051 §6.3.1)
 	utf8 bool        // mailbox names and quoted strings are UTF-8
-	sel  *selected   // nil unless a mailbox is selected
+	// utf8Accept: UTF8=ACCEPT enabled (RFC 6855, utf8accept.go).
+	utf8Accept bool
+	sel        *selected // nil unless a mailbox is selected
+	// condstore and qresync: RFC 7162 is enabled (condstore.go, qresync.go).
+	condstore, qresync bool
 
 	// Per command: the tag and whether it is a UID command; a handler sets
 	// okCode/okText to shape its tagged OK ("<tag> OK [okCode] okText").
@@ -45,8 +49,10 @@ type session struct {
 
 	authFailures int
 	loggedOut    bool
+	lim          sessionLimits // connection slots and address (limits.go)
 
 	compressed bool         // COMPRESS=DEFLATE is active (compress.go)
+	lowCost    lowCostState // UIDONLY, MESSAGELIMIT, background (lowcost.go)
 	notify     *notifyState // NOTIFY SET in force, nil otherwise (notify*.go)
 
 	cs connState // shared with Shutdown
@@ -134,6 +140,16 @@ func commandFor(cmd *proto.Command) (commandSpec, bool) {
 		return plain(stateLoggedIn, (*session).handleCompress)
 	case "NOTIFY":
 		return plain(stateLoggedIn, (*session).handleNotify)
+	case "GETQUOTA": // quota.go (RFC 9208)
+		return plain(stateLoggedIn, (*session).handleGetQuota)
+	case "GETQUOTAROOT":
+		return plain(stateLoggedIn, (*session).handleGetQuotaRoot)
+	case "SETQUOTA":
+		return plain(stateLoggedIn, (*session).handleSetQuota)
+	case "GETMETADATA": // metadata.go (RFC 5464)
+		return plain(stateLoggedIn, (*session).handleGetMetadata)
+	case "SETMETADATA":
+		return plain(stateLoggedIn, (*session).handleSetMetadata)
 	case "CHECK":
 		return plain(stateNeedsMbox, (*session).handleNoop)
 	case "CLOSE":
@@ -161,14 +177,18 @@ func messageCommandFor(cmd *proto.Command) (commandSpec, bool) {
 		return commandSpec{states: stateNeedsMbox, handle: (*session).handleMove}, true
 	case "EXPUNGE":
 		return commandSpec{states: stateNeedsMbox, handle: (*session).handleExpunge}, true
+	case "REPLACE": // replace.go (RFC 8508)
+		return commandSpec{states: stateNeedsMbox, handle: (*session).handleReplace}, true
 	case "SORT": // sort.go, thread.go, contexts.go
 		return commandSpec{states: stateNeedsMbox, holdExpunge: hold, handle: (*session).handleSort}, true
 	case "THREAD":
 		return commandSpec{states: stateNeedsMbox, holdExpunge: hold, handle: (*session).handleThread}, true
 	case "CANCELUPDATE":
 		return commandSpec{states: stateNeedsMbox, handle: (*session).handleCancelUpdate}, true
+	case "UIDBATCHES": // uidbatches.go
+		return commandSpec{states: stateNeedsMbox, handle: (*session).handleUIDBatches}, true
 	}
-	return commandSpec{}, false
+	return aclCommandFor(cmd.Name) // acl.go (RFC 4314)
 }
 
 // stateError is the answer to a command sent in the wrong state.

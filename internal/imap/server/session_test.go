@@ -8,15 +8,15 @@ import (
 
 const capsCommon = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UNAUTHENTICATE " +
 	"CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND UIDPLUS MOVE " +
-	"ESEARCH SEARCHRES BINARY STATUS=SIZE COMPRESS=DEFLATE NOTIFY SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESORT CONTEXT=SEARCH CONTEXT=SORT APPENDLIMIT=67108864"
+	"ESEARCH SEARCHRES BINARY STATUS=SIZE CONDSTORE QRESYNC COMPRESS=DEFLATE NOTIFY SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESORT CONTEXT=SEARCH CONTEXT=SORT OBJECTID SAVEDATE PREVIEW WITHIN REPLACE UTF8=ACCEPT INPROGRESS UIDONLY PARTIAL UIDBATCHES APPENDLIMIT=67108864 ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE QUOTASET METADATA"
 
 func TestGreetingAndCapability(t *testing.T) {
 	ts := newTestServer(t, nil)
 	c := ts.dial(t)
-	if want := "* OK [CAPABILITY " + capsCommon + " AUTH=PLAIN] Roost ready."; c.greeting != want {
+	if want := "* OK [CAPABILITY " + capsCommon + " " + capsAuth + "] Roost ready."; c.greeting != want {
 		t.Fatalf("greeting %q, want %q", c.greeting, want)
 	}
-	c.want("CAPABILITY", "OK CAPABILITY completed.", "* CAPABILITY "+capsCommon+" AUTH=PLAIN")
+	c.want("CAPABILITY", "OK CAPABILITY completed.", "* CAPABILITY "+capsCommon+" "+capsAuth)
 	c.want("NOOP", "OK NOOP completed.")
 	c.want("LOGIN "+harnessUser+" "+harnessPass, "OK [CAPABILITY "+capsCommon+"] Logged in")
 	c.want("CAPABILITY", "OK CAPABILITY completed.", "* CAPABILITY "+capsCommon)
@@ -98,7 +98,7 @@ func TestWrongStateAndMalformed(t *testing.T) {
 		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted.`,
 		"* 0 EXISTS", "* 0 RECENT",
 		"* OK [UIDVALIDITY "+itoa(ts.mailbox(t, "INBOX").UIDValidity)+"] UIDs valid",
-		"* OK [UIDNEXT 1] Predicted next UID")
+		"* OK [UIDNEXT 1] Predicted next UID", mailboxIDLine(t, ts, "INBOX"))
 	c.want("ENABLE IMAP4rev2", "BAD Command not allowed in this state")
 }
 
@@ -108,8 +108,8 @@ func TestIDNamespaceEnable(t *testing.T) {
 	c.want(`ID ("name" "test")`, "OK ID completed.", `* ID ("name" "Roost" "version" "`+Version+`")`)
 	c.want(`ID NIL`, "OK ID completed.", `* ID ("name" "Roost" "version" "`+Version+`")`)
 	c.want("LOGIN "+harnessUser+" "+harnessPass, "OK [CAPABILITY "+capsCommon+"] Logged in")
-	c.want("NAMESPACE", "OK NAMESPACE completed.", `* NAMESPACE (("" "/")) NIL NIL`)
-	c.want("ENABLE FOO CONDSTORE", "OK ENABLE completed.", "* ENABLED")
+	c.want("NAMESPACE", "OK NAMESPACE completed.", `* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Shared/" "/"))`)
+	c.want("ENABLE FOO CONDSTORE", "OK ENABLE completed.", "* ENABLED CONDSTORE")
 	c.want("ENABLE IMAP4rev2", "OK ENABLE completed.", "* ENABLED IMAP4rev2")
 	c.want("ENABLE IMAP4rev2", "OK ENABLE completed.", "* ENABLED")
 	c.want("CHECK", "BAD No mailbox selected")

@@ -103,6 +103,7 @@ func (s *session) matchMessages(keys []proto.SearchKey, extra store.FetchOptions
 	opts.SortKeys = opts.SortKeys || extra.SortKeys
 	opts.Structure = opts.Structure || extra.Structure
 	opts.SearchText = opts.SearchText || extra.SearchText
+	opts.SearchHeaders = opts.SearchHeaders || extra.SearchHeaders
 	trivial := len(keys) == 1 && keys[0].Op == proto.SearchAll
 	found := make([]store.Message, 0, len(candidates))
 	for start := 0; start < len(candidates); start += fetchBatch {
@@ -114,7 +115,7 @@ func (s *session) matchMessages(keys []proto.SearchKey, extra store.FetchOptions
 		for i := range msgs {
 			if trivial || search.Match(keys, &msgs[i], ctx) {
 				m := msgs[i]
-				if !extra.Structure && !extra.SearchText {
+				if !extra.Structure && !extra.SearchText && !extra.SearchHeaders {
 					m.Parsed = nil
 				}
 				found = append(found, m)
@@ -180,19 +181,8 @@ func (s *session) writeExtendedResult(q *searchingCommand, found []uint32) {
 		buf = append(buf, " ALL "...)
 		buf = appendOrderedSet(buf, nums)
 	}
-	if p := q.partial; p != nil {
-		buf = append(buf, " PARTIAL ("...)
-		buf = strconv.AppendUint(buf, uint64(p.Low), 10)
-		buf = append(buf, ':')
-		buf = strconv.AppendUint(buf, uint64(p.High), 10)
-		buf = append(buf, ' ')
-		lo, hi := int(p.Low)-1, min(int(p.High), len(nums))
-		if lo >= hi {
-			buf = append(buf, "NIL"...)
-		} else {
-			buf = appendOrderedSet(buf, nums[lo:hi])
-		}
-		buf = append(buf, ')')
+	if q.partial != nil {
+		buf = appendPartialResult(buf, q.partial, nums) // partial.go (RFC 9394)
 	}
 	s.enc.RawBytes(buf).CRLF()
 }

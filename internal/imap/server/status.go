@@ -2,6 +2,7 @@ package server
 
 import (
 	"roost/internal/imap/proto"
+	"roost/internal/objectid"
 	"roost/internal/store"
 )
 
@@ -10,10 +11,11 @@ import (
 func (s *session) handleStatus(cmd *proto.Command) error {
 	args := cmd.Args.(*proto.Status)
 	name := normalizeName(args.Mailbox)
-	mb, err := s.lookupMailbox(name)
+	ref, err := s.openMailbox(name, "r") // RFC 4314 §4: STATUS needs "r"
 	if err != nil {
 		return err
 	}
+	mb := ref.mbox
 	if mb.NoSelect {
 		return errNo("CANNOT", "Mailbox isn't selectable: "+s.mailboxName(name))
 	}
@@ -27,11 +29,23 @@ func (s *session) writeStatusData(name string, mb *store.Mailbox, items []string
 	if err != nil {
 		return storeError(err)
 	}
+	deletedStorage, err := s.statusDeletedStorage(mb, items) // quota.go
+	if err != nil {
+		return err
+	}
 	s.enc.Raw("* STATUS ")
 	s.writeMailbox(name)
 	s.enc.Raw(" (")
 	first := true
 	for _, item := range items {
+		if item == "MAILBOXID" { // RFC 8474 §4.3, objectid.go
+			if !first {
+				s.enc.SP()
+			}
+			first = false
+			s.enc.Raw(item).SP().Raw("(" + objectid.MailboxID(mb.ID, mb.UIDValidity) + ")")
+			continue
+		}
 		var v uint64
 		switch item {
 		case "MESSAGES":
@@ -50,6 +64,8 @@ func (s *session) writeStatusData(name string, mb *store.Mailbox, items []string
 			v = uint64(st.Recent)
 		case "HIGHESTMODSEQ":
 			v = st.HighestModSeq
+		case "DELETED-STORAGE": // RFC 9208 §4.1.4
+			v = deletedStorage
 		default:
 			continue // the parser accepts only the items above
 		}

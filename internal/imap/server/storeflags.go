@@ -36,6 +36,9 @@ func (s *session) handleStore(cmd *proto.Command) error {
 	op := map[proto.StoreOp]store.FlagOp{
 		proto.StoreSet: store.FlagsSet, proto.StoreAdd: store.FlagsAdd, proto.StoreRemove: store.FlagsRemove,
 	}[st.Op]
+	if flags, err = s.permittedStore(op, flags); err != nil { // acl.go (RFC 4314 §4)
+		return err
+	}
 
 	var updated []store.FlagUpdate
 	var failed []uint32
@@ -47,33 +50,24 @@ func (s *session) handleStore(cmd *proto.Command) error {
 			failed = append(failed, batch...)
 			continue
 		}
-		up, fail, err := s.srv.backend.StoreFlags(s.ctx, s.sel.mbox.ID, batch, op, flags, st.UnchangedSince)
+		up, fail, err := s.storeFlagsBatch(batch, op, flags, st.UnchangedSince) // acl.go
 		if err != nil {
-			return err
+			return storeError(err) // a full disk is NO, not SERVERBUG
 		}
 		s.sel.noteOwnFlags(up)
 		updated = append(updated, up...)
 		failed = append(failed, fail...)
 	}
 
-	// RFC 7162 §3.1.3: with UNCHANGEDSINCE, changed messages are reported
-	// with their MODSEQ even under .SILENT.
-	if !st.Silent || st.HasUnchanged {
+	// RFC 7162 §3.1.3: with CONDSTORE on (UNCHANGEDSINCE turns it on),
+	// changed messages are reported with their MODSEQ even under .SILENT.
+	if !st.Silent || s.condstore {
 		for _, u := range updated {
 			seq := s.sel.seqOf(u.UID)
 			if seq == 0 {
 				continue
 			}
-			s.enc.Raw("* ").Number(uint64(seq)).Raw(" FETCH (")
-			if cmd.UID {
-				s.enc.Raw("UID ").Number(uint64(u.UID)).SP()
-			}
-			s.enc.Raw("FLAGS ")
-			s.writeFlags(u.Flags, s.isRecent(u.UID))
-			if st.HasUnchanged {
-				s.enc.Raw(" MODSEQ (").Number(u.ModSeq).Raw(")")
-			}
-			s.enc.Raw(")").CRLF()
+			s.writeStoreFetch(seq, u, cmd.UID, st.Silent) // condstore.go
 		}
 	}
 	if len(failed) > 0 {

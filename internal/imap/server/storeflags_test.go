@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestStoreFlags(t *testing.T) {
 	e := newMsgEnv(t)
@@ -62,10 +65,14 @@ func TestStoreUnchangedSince(t *testing.T) {
 	c := e.dial("INBOX")
 	ms1 := modseqOf(t, e, "INBOX", 1)
 	untagged, status := c.run(`STORE 1:2 (UNCHANGEDSINCE ` + ms1 + `) +FLAGS.SILENT (\Answered)`)
-	want := `* 1 FETCH (FLAGS (\Answered) MODSEQ (` + modseqOf(t, e, "INBOX", 1) + `))`
-	if status != "OK [MODIFIED 2] Conditional STORE failed" || len(untagged) != 1 || untagged[0] != want {
+	// UNCHANGEDSINCE turns CONDSTORE on: HIGHESTMODSEQ first, then UID and
+	// MODSEQ even under .SILENT (RFC 7162 §3.1, §3.1.3, §3.2.4).
+	want := []string{"* OK [HIGHESTMODSEQ " + modseqOf(t, e, "INBOX", 2) + "] Highest",
+		`* 1 FETCH (UID 1 MODSEQ (` + modseqOf(t, e, "INBOX", 1) + `))`}
+	if status != "OK [MODIFIED 2] Conditional STORE failed" || !slices.Equal(untagged, want) {
 		t.Fatalf("conditional STORE: %q %q", untagged, status)
 	}
 	c.expect(`UID STORE 1:2 (UNCHANGEDSINCE 0) +FLAGS (\Seen)`, "OK [MODIFIED 1:2] Conditional STORE failed")
-	c.expect(`FETCH 1:2 FLAGS`, "OK Fetch completed.", `* 1 FETCH (FLAGS (\Answered))`, `* 2 FETCH (FLAGS ())`)
+	c.expect(`FETCH 1:2 FLAGS`, "OK Fetch completed.", `* 1 FETCH (FLAGS (\Answered) MODSEQ (`+modseqOf(t, e, "INBOX", 1)+`))`,
+		`* 2 FETCH (FLAGS () MODSEQ (`+modseqOf(t, e, "INBOX", 2)+`))`)
 }

@@ -71,7 +71,7 @@ func TestStartTLS(t *testing.T) {
 	c.startTLS(cliCfg)
 	c.n = 2
 	c.want("NOOP", "OK NOOP completed.")
-	c.want("CAPABILITY", "OK CAPABILITY completed.", "* CAPABILITY "+capsCommon+" AUTH=PLAIN")
+	c.want("CAPABILITY", "OK CAPABILITY completed.", "* CAPABILITY "+capsCommon+" "+capsAuthTLS)
 	c.want("STARTTLS", "BAD TLS is already active")
 	c.want("LOGIN "+harnessUser+" "+harnessPass, "OK [CAPABILITY "+capsCommon+"] Logged in")
 	c.want("SELECT INBOX", "OK [READ-WRITE] SELECT completed.",
@@ -79,7 +79,7 @@ func TestStartTLS(t *testing.T) {
 		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted.`,
 		"* 0 EXISTS", "* 0 RECENT",
 		"* OK [UIDVALIDITY "+itoa(ts.mailbox(t, "INBOX").UIDValidity)+"] UIDs valid",
-		"* OK [UIDNEXT 1] Predicted next UID")
+		"* OK [UIDNEXT 1] Predicted next UID", mailboxIDLine(t, ts, "INBOX"))
 }
 
 func TestStartTLSRefusesOldTLS(t *testing.T) {
@@ -106,7 +106,7 @@ func TestImplicitTLS(t *testing.T) {
 	t.Cleanup(func() { conn.Close() })
 	c := &rawClient{t: t, conn: conn}
 	c.r = newReader(conn)
-	if want := "* OK [CAPABILITY " + capsCommon + " AUTH=PLAIN] Roost ready."; c.readLine() != want {
+	if want := "* OK [CAPABILITY " + capsCommon + " " + capsAuthTLS + "] Roost ready."; c.readLine() != want {
 		t.Fatal("greeting")
 	}
 	c.want("LOGIN "+harnessUser+" "+harnessPass, "OK [CAPABILITY "+capsCommon+"] Logged in")

@@ -63,6 +63,7 @@ func IsProtocolError(err error) bool {
 // literals streamed with Literal are limited by the caller.
 type Decoder struct {
 	r          *bufio.Reader
+	src        io.Reader // what r reads from (idlebuf.go)
 	maxLine    int
 	maxLiteral int64
 	cont       func() error
@@ -83,7 +84,8 @@ const maxCommandLines = 16
 // NewDecoder returns a Decoder reading from r.
 func NewDecoder(r io.Reader, opts DecoderOptions) *Decoder {
 	d := &Decoder{
-		r:          bufio.NewReaderSize(r, 16<<10),
+		r:          bufio.NewReaderSize(r, readBufferSize),
+		src:        r,
 		maxLine:    opts.MaxLine,
 		maxLiteral: opts.MaxLiteral,
 		cont:       opts.Continue,

@@ -14,17 +14,21 @@ import (
 // write every method is a no-op and Err or Flush reports it.
 type Encoder struct {
 	w   *bufio.Writer
+	dst io.Writer // what w writes to (idlebuf.go)
 	err error
 	// UTF8 allows 8-bit UTF-8 inside quoted strings (IMAP4rev2, UTF8=ACCEPT).
 	UTF8 bool
 }
 
 // NewEncoder returns an Encoder that writes to w through a buffer.
-func NewEncoder(w io.Writer) *Encoder { return &Encoder{w: bufio.NewWriterSize(w, 32<<10)} }
+func NewEncoder(w io.Writer) *Encoder {
+	return &Encoder{w: bufio.NewWriterSize(w, writeBufferSize), dst: w}
+}
 
 // Reset makes e write to w, dropping any buffered output and error.
 func (e *Encoder) Reset(w io.Writer) {
 	e.w.Reset(w)
+	e.dst = w
 	e.err = nil
 }
 

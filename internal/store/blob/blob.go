@@ -29,6 +29,10 @@ import (
 type Store struct {
 	blobs string // DIR/blobs
 	tmp   string // DIR/tmp
+
+	// unsynced holds temporary files written by WriteUnsynced and not
+	// yet fsynced (batch.go).
+	unsynced pendingSyncs
 }
 
 // Open creates (if needed) and opens the blob directories under dir.
@@ -56,6 +60,10 @@ type Temp struct {
 // it. With limit > 0, more than limit bytes is store.ErrTooLarge. A full
 // disk is store.ErrNoSpace. On error nothing is left behind.
 func (s *Store) Write(r io.Reader, limit int64) (t *Temp, err error) {
+	return s.write(r, limit, true)
+}
+
+func (s *Store) write(r io.Reader, limit int64, sync bool) (t *Temp, err error) {
 	f, err := os.CreateTemp(s.tmp, "stage-*")
 	if err != nil {
 		return nil, fmt.Errorf("blob: %w", wrapIO(err))
@@ -79,11 +87,16 @@ func (s *Store) Write(r io.Reader, limit int64) (t *Temp, err error) {
 	if limit > 0 && n > limit {
 		return nil, fmt.Errorf("blob: %w (over %d bytes)", store.ErrTooLarge, limit)
 	}
-	if err := f.Sync(); err != nil {
-		return nil, fmt.Errorf("blob: fsync %s: %w", f.Name(), wrapIO(err))
+	if sync {
+		if err := f.Sync(); err != nil {
+			return nil, fmt.Errorf("blob: fsync %s: %w", f.Name(), wrapIO(err))
+		}
 	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("blob: %w", wrapIO(err))
+	}
+	if !sync {
+		s.unsynced.add(f.Name())
 	}
 	return &Temp{Path: f.Name(), ID: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
 }
@@ -93,6 +106,9 @@ func (s *Store) Write(r io.Reader, limit int64) (t *Temp, err error) {
 // dropped instead (it may already be gone if the same Temp is committed
 // twice).
 func (s *Store) Commit(tmpPath, id string) error {
+	if err := s.Sync([]string{tmpPath}); err != nil {
+		return err
+	}
 	final, err := s.path(id)
 	if err != nil {
 		return err
@@ -120,6 +136,7 @@ func (s *Store) Commit(tmpPath, id string) error {
 
 // Discard removes a temporary file that will not be committed.
 func (s *Store) Discard(tmpPath string) {
+	s.unsynced.done(tmpPath)
 	if tmpPath != "" && filepath.Dir(tmpPath) == s.tmp {
 		os.Remove(tmpPath)
 	}

@@ -41,6 +41,10 @@ func (s *Store) StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, 
 		if err != nil {
 			return err
 		}
+		if v := viewerOf(ctx, mb); v != 0 { // per-user \Seen, seen.go
+			updated, failed, err = storeFlagsAsViewer(ctx, tx, st, mb, v, uids, op, arg, unchangedSince)
+			return err
+		}
 		rows, err := queryUIDs(ctx, tx, mailboxID, uids, flagRowQuery, scanFlagRow)
 		if err != nil {
 			return err
@@ -299,11 +303,30 @@ func copyMessages(ctx context.Context, tx *sql.Tx, st *txState, src *store.Mailb
 		return nil, err
 	}
 	uid, modseq, now := cur.UIDNext, cur.HighestModSeq, time.Now().Unix()
+	// Per-user \Seen (seen.go): the copy keeps \Seen as the viewer saw
+	// the original, and is seen by the viewer alone if dst is not theirs.
+	srcSeen, err := viewerSeen(ctx, tx, src.ID, viewerOf(ctx, src), rows[0].uid, rows[len(rows)-1].uid)
+	if err != nil {
+		return nil, err
+	}
+	dstViewer := viewerOf(ctx, dst)
 	for _, r := range rows {
 		modseq++
+		if viewerOf(ctx, src) != 0 {
+			r.flags.bits = withSeen(r.flags.bits, srcSeen[r.uid].seen)
+		}
+		viewerSaw := dstViewer != 0 && r.flags.bits&bitSeen != 0
+		if viewerSaw {
+			r.flags.bits &^= bitSeen
+		}
 		if _, err := ins.ExecContext(ctx, dst.ID, uid, r.contentID, r.flags.bits, r.flags.keywordText(), modseq,
 			r.internalDate, r.tz, now, r.size); err != nil {
 			return nil, err
+		}
+		if viewerSaw {
+			if err := putSeen(ctx, tx, dst.ID, dstViewer, uid, true, modseq); err != nil {
+				return nil, err
+			}
 		}
 		st.publish(store.Change{Kind: store.MessageAdded, MailboxID: dst.ID, UID: uid, Flags: r.flags.list(), ModSeq: modseq})
 		res.SrcUIDs = append(res.SrcUIDs, r.uid)

@@ -54,6 +54,8 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 		{"UIDVALIDITY above the counter", "SELECT 'mailbox ' || id FROM mailboxes WHERE uidvalidity > (SELECT value FROM counters WHERE name = 'uidvalidity')"},
 		{"unknown flag bits", fmt.Sprintf("SELECT 'mailbox ' || mailbox_id || ' uid ' || uid FROM mailbox_messages WHERE flags & ~%d != 0", allBits)},
 	}
+	checks = append(checks, quotaChecks...)    // quota.go
+	checks = append(checks, metadataChecks...) // metadata.go
 	for _, c := range checks {
 		rows, err := s.r.QueryContext(ctx, c.query)
 		if err != nil {

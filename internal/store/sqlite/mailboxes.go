@@ -398,6 +398,9 @@ func (s *Store) Status(ctx context.Context, mailboxID int64) (*store.Status, err
 	if err != nil {
 		return nil, mapErr(err)
 	}
+	if err := viewerUnseen(ctx, tx, mb, &st); err != nil { // seen.go
+		return nil, mapErr(err)
+	}
 	return &st, nil
 }
 

@@ -17,7 +17,9 @@ import (
 // file, then are parsed from it without being loaded onto the heap
 // (parseStaged).
 func (s *Store) Stage(ctx context.Context, r io.Reader, limit int64) (*store.Staged, error) {
-	t, err := s.blobs.Write(r, limit)
+	// Not fsynced yet: Append fsyncs all the messages of a MULTIAPPEND
+	// together (blob/batch.go) before anything refers to them.
+	t, err := s.blobs.WriteUnsynced(r, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +28,7 @@ func (s *Store) Stage(ctx context.Context, r io.Reader, limit int64) (*store.Sta
 		s.blobs.Discard(t.Path)
 		return nil, fmt.Errorf("sqlite: parsing staged message: %w", err)
 	}
-	return &store.Staged{Size: t.Size, BlobID: t.ID, Parsed: parsed, TempPath: t.Path}, nil
+	return s.addPreview(&store.Staged{Size: t.Size, BlobID: t.ID, Parsed: parsed, TempPath: t.Path}) // objectid.go
 }
 
 // Discard implements store.Backend.
@@ -68,7 +70,7 @@ func encodeContent(p *mime.Message) (encodedContent, error) {
 // ensureContent returns the content row for a blob, creating it if this is
 // the first message with these bytes.
 // find is the prepared "SELECT id FROM contents WHERE blob_id = ?".
-func ensureContent(ctx context.Context, tx *sql.Tx, find *sql.Stmt, st *store.Staged, ec encodedContent) (int64, error) {
+func ensureContent(ctx context.Context, tx querier, find *sql.Stmt, st *store.Staged, ec encodedContent) (int64, error) {
 	var id int64
 	err := find.QueryRowContext(ctx, st.BlobID).Scan(&id)
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
@@ -110,60 +112,101 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 			return 0, nil, err
 		}
 	}
+	// The fsyncs of the staged files, outside the write lock.
+	paths := make([]string, len(msgs))
+	for i, m := range msgs {
+		paths[i] = m.Staged.TempPath
+	}
+	if err := s.blobs.Sync(paths); err != nil {
+		return 0, nil, err
+	}
 	var validity uint32
 	var uids []uint32
 	err := s.write(ctx, func(tx *sql.Tx, st *txState) error {
-		mb, err := getSelectable(ctx, tx, mailboxID)
-		if err != nil {
+		if err := appendFitsQuota(ctx, tx, mailboxID, msgs); err != nil { // quota.go
 			return err
 		}
-		validity = mb.UIDValidity
-		uid, modseq := mb.UIDNext, mb.HighestModSeq
-		now := time.Now()
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO mailbox_messages
-			(mailbox_id, uid, content_id, flags, keywords, modseq, internal_date, internal_tz, save_date, size)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		// Prepared once per transaction rather than parsed again for
-		// every message of a large (MULTI)APPEND.
-		find, err := tx.PrepareContext(ctx, "SELECT id FROM contents WHERE blob_id = ?")
-		if err != nil {
-			return err
-		}
-		defer find.Close()
-		uids = uids[:0]
-		for i, m := range msgs {
-			if err := s.blobs.Commit(m.Staged.TempPath, m.Staged.BlobID); err != nil {
-				return err
-			}
-			contentID, err := ensureContent(ctx, tx, find, m.Staged, enc[i])
-			if err != nil {
-				return err
-			}
-			date := m.InternalDate
-			if date.IsZero() {
-				date = now
-			}
-			fs := parseFlags(m.Flags)
-			modseq++
-			if _, err := ins.ExecContext(ctx, mailboxID, uid, contentID, fs.bits, fs.keywordText(), modseq,
-				date.Unix(), zoneOffset(date), now.Unix(), m.Staged.Size); err != nil {
-				return err
-			}
-			st.publish(store.Change{Kind: store.MessageAdded, MailboxID: mailboxID, UID: uid, Flags: fs.list(), ModSeq: modseq})
-			uids = append(uids, uid)
-			uid++
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uid, modseq, mailboxID)
+		var err error
+		validity, uids, err = s.appendTx(ctx, tx, st, mailboxID, msgs, enc)
 		return err
 	})
 	if err != nil {
 		return 0, nil, err
 	}
 	return validity, uids, nil
+}
+
+// appendTx is Append inside the caller's transaction (Replace uses it
+// too); enc holds the encoded parse results of msgs.
+func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, st *txState, mailboxID int64, msgs []store.AppendMessage, enc []encodedContent) (uint32, []uint32, error) {
+	mb, err := getSelectable(ctx, tx, mailboxID)
+	if err != nil {
+		return 0, nil, err
+	}
+	uid, modseq := mb.UIDNext, mb.HighestModSeq
+	now := time.Now()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO mailbox_messages
+		(mailbox_id, uid, content_id, flags, keywords, modseq, internal_date, internal_tz, save_date, size)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer ins.Close()
+	// Prepared once per transaction rather than parsed again for
+	// every message of a large (MULTI)APPEND.
+	find, err := tx.PrepareContext(ctx, "SELECT id FROM contents WHERE blob_id = ?")
+	if err != nil {
+		return 0, nil, err
+	}
+	defer find.Close()
+	// Every blob moved into place with one fsync per directory, before
+	// the commit that refers to them.
+	tmps, ids := make([]string, len(msgs)), make([]string, len(msgs))
+	for i, m := range msgs {
+		tmps[i], ids[i] = m.Staged.TempPath, m.Staged.BlobID
+	}
+	if err := s.blobs.CommitBatch(tmps, ids); err != nil {
+		return 0, nil, err
+	}
+	// Statements prepared once for the whole batch (stmtcache.go).
+	q := newStmtCache(tx)
+	defer q.close()
+	uids := make([]uint32, 0, len(msgs))
+	for i, m := range msgs {
+		contentID, err := ensureContent(ctx, q, find, m.Staged, enc[i])
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := storeObjectData(ctx, q, mb.UserID, contentID, m.Staged.Preview, enc[i].sortKeys); err != nil {
+			return 0, nil, err
+		}
+		date := m.InternalDate
+		if date.IsZero() {
+			date = now
+		}
+		fs := parseFlags(m.Flags)
+		modseq++
+		viewerSaw := viewerOf(ctx, mb) != 0 && fs.bits&bitSeen != 0 // per-user \Seen, seen.go
+		if viewerSaw {
+			fs.bits &^= bitSeen
+		}
+		if _, err := ins.ExecContext(ctx, mailboxID, uid, contentID, fs.bits, fs.keywordText(), modseq,
+			date.Unix(), zoneOffset(date), now.Unix(), m.Staged.Size); err != nil {
+			return 0, nil, err
+		}
+		if viewerSaw {
+			if err := putSeen(ctx, tx, mailboxID, viewerOf(ctx, mb), uid, true, modseq); err != nil {
+				return 0, nil, err
+			}
+		}
+		st.publish(store.Change{Kind: store.MessageAdded, MailboxID: mailboxID, UID: uid, Flags: fs.list(), ModSeq: modseq})
+		uids = append(uids, uid)
+		uid++
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uid, modseq, mailboxID); err != nil {
+		return 0, nil, err
+	}
+	return mb.UIDValidity, uids, nil
 }
 
 // Select implements store.Backend, reading everything in one transaction
@@ -185,36 +228,16 @@ func (s *Store) Select(ctx context.Context, mailboxID int64) (*store.Snapshot, e
 	snap := &store.Snapshot{Mailbox: *mb, Status: store.Status{
 		UIDNext: mb.UIDNext, UIDValidity: mb.UIDValidity, HighestModSeq: mb.HighestModSeq,
 	}}
-	rows, err := tx.QueryContext(ctx, "SELECT uid, flags, size FROM mailbox_messages WHERE mailbox_id = ? ORDER BY uid", mailboxID)
-	if err != nil {
+	// The counts and UIDs come from the select cache, which reads only
+	// what changed since this mailbox was last selected (selectcache.go).
+	if err := s.sel.snapshot(ctx, tx, snap, recentUID); err != nil {
+		s.sel.forget(mailboxID)
 		return nil, mapErr(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var uid uint32
-		var flags, size int64
-		if err := rows.Scan(&uid, &flags, &size); err != nil {
-			return nil, mapErr(err)
-		}
-		snap.UIDs = append(snap.UIDs, uid)
-		if flags&bitSeen == 0 {
-			snap.Status.Unseen++
-			if snap.FirstUnseen == 0 {
-				snap.FirstUnseen = uid
-			}
-		}
-		if flags&bitDeleted != 0 {
-			snap.Status.Deleted++
-		}
-		if uid >= recentUID {
-			snap.Status.Recent++
-		}
-		snap.Status.Size += size
-	}
-	if err := rows.Err(); err != nil {
+	// A reader other than the owner has its own \Seen (seen.go).
+	if err := viewerSnapshot(ctx, tx, snap); err != nil {
 		return nil, mapErr(err)
 	}
-	snap.Status.Messages = uint32(len(snap.UIDs))
 	return snap, nil
 }
 
@@ -253,26 +276,48 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 		return nil, mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := getSelectable(ctx, tx, mailboxID); err != nil {
+	mb, err := getSelectable(ctx, tx, mailboxID)
+	if err != nil {
 		return nil, mapErr(err)
 	}
+	if textOnly(opts) {
+		msgs, err := searchTextOnly(ctx, tx, mailboxID, uids, opts) // messages_text.go
+		return msgs, mapErr(err)
+	}
+	// The contents row (blob ID, Date header) is one more b-tree lookup
+	// per message: skipped when nothing needs it (a flags-only FETCH).
+	headersOnly := opts.SearchHeaders && !opts.SearchText
+	searchText := opts.SearchText || opts.SearchHeaders
+	withContent := !opts.NoBlobID || opts.Structure || searchText || opts.SortKeys
 	query := `SELECT mm.uid, mm.modseq, mm.flags, mm.keywords, mm.internal_date, mm.internal_tz, mm.save_date,
-		mm.size, c.blob_id, c.sent_date`
+		mm.size`
+	if withContent {
+		query += ", c.blob_id, c.sent_date"
+	}
 	join := ""
 	if opts.Structure {
 		query += ", p.parsed"
 	}
-	if opts.SearchText {
+	if headersOnly {
+		query += ", p.headers"
+	} else if opts.SearchText {
 		query += ", p.headers, p.body_text"
 	}
-	if opts.Structure || opts.SearchText {
+	if opts.Structure || searchText {
 		join = " JOIN content_parsed p ON p.content_id = mm.content_id"
 	}
 	if opts.SortKeys {
 		query += sortKeyColumns
 		join += sortKeyJoin
 	}
-	query += ` FROM mailbox_messages mm JOIN contents c ON c.id = mm.content_id` + join +
+	objCols, objJoin := objectColumns(opts) // objectid.go
+	query += objCols
+	join += objJoin
+	from := ` FROM mailbox_messages mm`
+	if withContent {
+		from += ` JOIN contents c ON c.id = mm.content_id`
+	}
+	query += from + join +
 		` WHERE mm.mailbox_id = ? AND mm.uid BETWEEN ? AND ? ORDER BY mm.uid`
 	z := zones{}
 	var saveDate, internalDate int64
@@ -283,18 +328,25 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 	var parsed, headers []byte
 	var bodyText string
 	var sk sortKeyRow
+	var ob objectRow
 	msgs, err := queryUIDs(ctx, tx, mailboxID, uids, query, func(rows *sql.Rows) (store.Message, uint32, error) {
 		var m store.Message
-		dest := []any{&m.UID, &m.ModSeq, &flags, &keywords, &internalDate, &tz, &saveDate, &m.Size, &m.BlobID, &sent}
+		dest := []any{&m.UID, &m.ModSeq, &flags, &keywords, &internalDate, &tz, &saveDate, &m.Size}
+		if withContent {
+			dest = append(dest, &m.BlobID, &sent)
+		}
 		if opts.Structure {
 			dest = append(dest, &parsed)
 		}
-		if opts.SearchText {
+		if headersOnly {
+			dest = append(dest, &headers)
+		} else if opts.SearchText {
 			dest = append(dest, &headers, &bodyText)
 		}
 		if opts.SortKeys {
 			dest = append(dest, sk.dest()...)
 		}
+		dest = append(dest, ob.dest(opts)...)
 		if err := rows.Scan(dest...); err != nil {
 			return m, 0, err
 		}
@@ -304,7 +356,8 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 		if opts.SortKeys {
 			m.Sort = sk.keys(sent)
 		}
-		if !opts.Structure && !opts.SearchText {
+		ob.apply(&m, opts)
+		if !opts.Structure && !searchText {
 			return m, m.UID, nil
 		}
 		p := &mime.Message{}
@@ -317,16 +370,21 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 		if p.Date.IsZero() && sent.Valid {
 			p.Date = time.Unix(sent.Int64, 0).UTC()
 		}
-		if opts.SearchText {
+		if searchText {
 			var err error
 			if p.Headers, err = decodeHeaders(headers); err != nil {
 				return m, 0, err
 			}
-			p.BodyText = bodyText
+			if opts.SearchText {
+				p.BodyText = bodyText
+			}
 		}
 		m.Parsed = p
 		return m, m.UID, nil
 	})
+	if err == nil {
+		err = overlayViewerSeen(ctx, tx, mb, msgs) // per-user \Seen, seen.go
+	}
 	return msgs, mapErr(err)
 }
 

@@ -45,6 +45,8 @@ type Store struct {
 	wmu sync.Mutex
 	w   *sql.DB // one connection, BEGIN IMMEDIATE
 	r   *sql.DB // readers
+
+	sel *selectCache // what SELECT needs of big mailboxes (selectcache.go)
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -59,7 +61,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, blobs: blobs, hub: store.NewHub()}
+	s := &Store{dir: dir, blobs: blobs, hub: store.NewHub(), sel: newSelectCache()}
 	path := filepath.Join(dir, "roost.db")
 	if s.w, err = openDB(path, opts, false); err != nil {
 		return nil, err
@@ -111,6 +113,9 @@ func openDB(path string, opts Options, reader bool) (*sql.DB, error) {
 	if reader {
 		q.Set("_txlock", "deferred")
 		q.Set("_query_only", "1")
+		// Scans of a big mailbox (SEARCH, FETCH 1:*) read the database
+		// through a memory map instead of one pread per page.
+		q.Add("_pragma", "mmap_size(1073741824)")
 	} else {
 		// Take the write lock at BEGIN: a deferred transaction that reads
 		// and then writes can fail with SQLITE_BUSY without waiting.
@@ -178,7 +183,17 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, st *txState) erro
 		tx.Rollback()
 		return mapErr(err)
 	}
+	// Quota limits are checked once the transaction's changes are all in
+	// (quota.go).
+	if err := enforceQuota(ctx, tx); err != nil {
+		tx.Rollback()
+		return mapErr(err)
+	}
 	if err := st.resolveUsers(ctx, tx); err != nil {
+		tx.Rollback()
+		return mapErr(err)
+	}
+	if err := st.resolveSeen(ctx, tx); err != nil { // per-user \Seen, seen.go
 		tx.Rollback()
 		return mapErr(err)
 	}

@@ -7,7 +7,13 @@ import (
 )
 
 // migrations are applied in order; PRAGMA user_version records how many
-// have been. Never edit one that has shipped: append a new one.
+// have been. Never edit one that has shipped: append a new one. Every
+// migration after the first must be idempotent (CREATE ... IF NOT EXISTS,
+// INSERT OR IGNORE, backfills that skip rows already done; no ALTER TABLE
+// ADD COLUMN: put new columns in a new table), so that a database whose
+// user_version is behind its tables (restored from an old backup of the
+// version number, or rewound by a test) migrates again cleanly:
+// TestMigrationsRerun.
 var migrations = []string{
 	// 1: initial schema.
 	`
@@ -92,6 +98,19 @@ CREATE TABLE subscriptions (
 	// 2: sort and thread keys, backfilled from the parse results
 	// (sortkeys.go).
 	sortKeysSchema,
+	// 3: MODSEQ indexes for CHANGEDSINCE and QRESYNC (modseq.go).
+	modSeqSchema,
+	// 4: SCRAM-SHA-256 verifiers (users_scram.go); none until derived from
+	// the password at the next password change or PLAIN/LOGIN login.
+	scramSchema,
+	// 5: threads (OBJECTID THREADID) and previews (objectid.go).
+	objectIDSchema,
+	// 6: ACLs, the shared account and per-user \Seen (acl.go, seen.go).
+	aclSchema,
+	// 7: quota usage and limits, administrators (quota.go).
+	quotaSchema,
+	// 8: mailbox and server metadata (metadata.go).
+	metadataSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

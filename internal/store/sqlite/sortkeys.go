@@ -19,8 +19,9 @@ import (
 
 // sortKeysSchema is the migration that added content_sortkeys (see
 // schema.go); afterMigration recognises it by its text, not its number.
+// Like every later migration it is safe to run again over its own result.
 const sortKeysSchema = `
-CREATE TABLE content_sortkeys (
+CREATE TABLE IF NOT EXISTS content_sortkeys (
 	content_id    INTEGER PRIMARY KEY REFERENCES contents(id) ON DELETE CASCADE,
 	subject       TEXT NOT NULL,    -- base subject, collation key
 	subject_reply INTEGER NOT NULL, -- 1 if the subject had re:/fwd: markers
@@ -75,7 +76,7 @@ func (r *sortKeyRow) keys(sent sql.NullInt64) *store.SortKeys {
 }
 
 // insertSortKeys stores the sort keys of a new content row.
-func insertSortKeys(ctx context.Context, tx *sql.Tx, contentID int64, k *store.SortKeys) error {
+func insertSortKeys(ctx context.Context, tx querier, contentID int64, k *store.SortKeys) error {
 	if k == nil {
 		k = &store.SortKeys{}
 	}
@@ -97,15 +98,20 @@ func afterMigration(ctx context.Context, tx *sql.Tx, migration string) error {
 	if migration == sortKeysSchema {
 		return backfillSortKeys(ctx, tx)
 	}
+	if migration == objectIDSchema {
+		return backfillThreads(ctx, tx) // objectid.go
+	}
 	return nil
 }
 
-// backfillSortKeys computes the sort keys of every existing content from
-// its stored parse results (structure for the envelope addresses, decoded
-// header fields for the rest), without reading message files.
+// backfillSortKeys computes the sort keys of every content that has none
+// yet from its stored parse results (structure for the envelope addresses,
+// decoded header fields for the rest), without reading message files.
 func backfillSortKeys(ctx context.Context, tx *sql.Tx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT p.content_id, p.parsed, p.headers, c.sent_date
-		FROM content_parsed p JOIN contents c ON c.id = p.content_id ORDER BY p.content_id`)
+		FROM content_parsed p JOIN contents c ON c.id = p.content_id
+		LEFT JOIN content_sortkeys k ON k.content_id = p.content_id
+		WHERE k.content_id IS NULL ORDER BY p.content_id`)
 	if err != nil {
 		return err
 	}

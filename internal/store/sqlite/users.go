@@ -56,8 +56,8 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) (*sto
 func (s *Store) User(ctx context.Context, name string) (*store.User, error) {
 	var u store.User
 	var created int64
-	err := s.r.QueryRowContext(ctx, "SELECT id, name, password_hash, created FROM users WHERE name = ?", name).
-		Scan(&u.ID, &u.Name, &u.PasswordHash, &created)
+	err := s.r.QueryRowContext(ctx, "SELECT id, name, password_hash, "+scramColumn+", created FROM users WHERE name = ? AND "+notSharedAccount, name).
+		Scan(&u.ID, &u.Name, &u.PasswordHash, &u.SCRAMSHA256, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %q", store.ErrNoUser, name)
 	}
@@ -68,7 +68,8 @@ func (s *Store) User(ctx context.Context, name string) (*store.User, error) {
 	return &u, nil
 }
 
-// SetPassword implements store.Backend.
+// SetPassword implements store.Backend; the SCRAM verifier of the old
+// password goes with it.
 func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) error {
 	return s.write(ctx, func(tx *sql.Tx, st *txState) error {
 		res, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE name = ?", passwordHash, name)
@@ -78,13 +79,13 @@ func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) erro
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errors.Join(err, fmt.Errorf("%w: %q", store.ErrNoUser, name))
 		}
-		return nil
+		return forgetSCRAM(ctx, tx, name)
 	})
 }
 
 // Users implements store.Backend, ordered by name.
 func (s *Store) Users(ctx context.Context) ([]store.User, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, name, password_hash, created FROM users ORDER BY name")
+	rows, err := s.r.QueryContext(ctx, "SELECT id, name, password_hash, "+scramColumn+", created FROM users WHERE "+notSharedAccount+" ORDER BY name")
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -93,7 +94,7 @@ func (s *Store) Users(ctx context.Context) ([]store.User, error) {
 	for rows.Next() {
 		var u store.User
 		var created int64
-		if err := rows.Scan(&u.ID, &u.Name, &u.PasswordHash, &created); err != nil {
+		if err := rows.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.SCRAMSHA256, &created); err != nil {
 			return nil, mapErr(err)
 		}
 		u.Created = time.Unix(created, 0)

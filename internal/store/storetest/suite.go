@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"ClaimRecent", testClaimRecent},
 		{"StoreFlags", testStoreFlags},
 		{"StoreFlagsUnchangedSince", testStoreFlagsUnchangedSince},
+		{"ChangedSince", testChangedSince}, // modseq.go
+		{"Vanished", testVanished},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},
@@ -58,6 +60,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"MailboxDeletedNotifications", testMailboxDeletedNotifications},
 		{"ConcurrentAppenders", testConcurrentAppenders},
 		{"ConcurrentReadersAndWriters", testConcurrentReadersAndWriters},
+		{"ACL", testACL}, // acl.go
+		{"SharedAccount", testSharedAccount},
+		{"PerUserSeen", testPerUserSeen},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

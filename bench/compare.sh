@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Roost against a private Dovecot, both on loopback,
+# driven by cmd/imapload in alternation (Roost, Dovecot, Roost, Dovecot...),
+# ROUNDS rounds. Writes BENCHMARKS.md and bench/chart.svg in the repository
+# and prints the ratio table.
+#
+#   bench/compare.sh              full run (bigbox 100,000; about 15-20 min on 2 cores)
+#   QUICK=1 bench/compare.sh      small sizes, a few minutes
+#
+# Sizes (env): ROUNDS USERS APPEND_CLIENTS APPEND_COUNT MIXED_CLIENTS
+# MIXED_SESSIONS MIXED_BOX BIGBOX BODY_CLIENTS BODY_ROUNDS IDLE_N
+# IDLE_DELIVERIES IDLE_DIALERS. ROOST_BIN: use this roost binary instead of
+# building one. OUT (default: the repository) is where
+# BENCHMARKS.md and bench/chart.svg go; KEEP=1 keeps the temporary directory.
+# Needs root for apt-get (Dovecot is installed when missing) and sqlite3
+# (to give Dovecot the same password hashes; falls back to doveadm pw).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$ROOT}
+QUICK=${QUICK:-0}
+if [[ $QUICK == 1 ]]; then
+  : "${ROUNDS:=3}" "${APPEND_COUNT:=300}" "${MIXED_SESSIONS:=3}" "${BIGBOX:=5000}" "${BODY_ROUNDS:=1}" "${IDLE_N:=50}"
+fi
+: "${ROUNDS:=3}" "${USERS:=10}" "${APPEND_CLIENTS:=4}" "${APPEND_COUNT:=3000}"
+: "${MIXED_CLIENTS:=8}" "${MIXED_SESSIONS:=15}" "${MIXED_BOX:=200}" "${BIGBOX:=100000}"
+: "${BODY_CLIENTS:=4}" "${BODY_ROUNDS:=3}" "${IDLE_N:=500}" "${IDLE_DELIVERIES:=5}" "${IDLE_DIALERS:=16}"
+ROOST_PORT=${ROOST_PORT:-11243}
+DOVECOT_PORT=${DOVECOT_PORT:-11143}
+CONNS=$((IDLE_N + 1000))
+
+WORK=$(mktemp -d /tmp/roost-bench.XXXXXX)
+chmod 755 "$WORK"
+ROOST_PID=""
+DOVECOT_PID=""
+INOTIFY_OLD=""
+START=$(date +%s)
+
+cleanup() {
+  local pid
+  for pid in $ROOST_PID $DOVECOT_PID; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in $ROOST_PID $DOVECOT_PID; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ -n $INOTIFY_OLD ]]; then
+    echo "$INOTIFY_OLD" >/proc/sys/fs/inotify/max_user_instances 2>/dev/null || true
+  fi
+  if [[ ${KEEP:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+wait_port() { # port pid
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    kill -0 "$2" 2>/dev/null || { log "server on port $1 died"; return 1; }
+    sleep 0.2
+  done
+  log "port $1 never opened"; return 1
+}
+
+if ! command -v dovecot >/dev/null; then
+  log "installing Dovecot"
+  apt-get update >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd >/dev/null
+fi
+
+log "building into $WORK"
+if [[ -n ${ROOST_BIN:-} ]]; then
+  cp "$ROOST_BIN" "$WORK/roost"
+else
+  (cd "$ROOT" && go build -o "$WORK/roost" ./cmd/roost)
+fi
+(cd "$ROOT" && go build -o "$WORK/imapload" ./cmd/imapload && go build -o "$WORK/report" ./bench/report)
+
+PASS="bench-$RANDOM$RANDOM"
+log "creating $USERS users in Roost"
+for i in $(seq 0 $((USERS - 1))); do
+  printf '%s\n' "$PASS" | "$WORK/roost" user add "load$i" --password-stdin --data "$WORK/roost-data" >/dev/null
+done
+
+# Dovecot gets Roost's own argon2id hashes, so LOGIN costs the same work.
+D="$WORK/dovecot"
+mkdir -p "$D/run" "$D/state" "$D/log" "$D/home"
+chown nobody:nogroup "$D/home"
+if command -v sqlite3 >/dev/null; then
+  sqlite3 -separator ':' "$WORK/roost-data/roost.db" "SELECT name, '{ARGON2ID}' || password_hash FROM users" >"$D/passwd"
+else
+  h=$(doveadm pw -s ARGON2ID -r 2 -p "$PASS")
+  for i in $(seq 0 $((USERS - 1))); do echo "load$i:$h"; done >"$D/passwd"
+fi
+chmod 644 "$D/passwd"
+sed -e "s|@DIR@|$D|g" -e "s|@PORT@|$DOVECOT_PORT|g" -e "s|@CONNS@|$CONNS|g" \
+  "$ROOT/bench/dovecot.conf.in" >"$D/dovecot.conf"
+
+# Dovecot watches mailboxes with inotify, one instance per IDLE process;
+# past the per-user limit (128 by default) it falls back to polling. Raise
+# it for the run, as a Dovecot deployment with many IDLE clients would.
+cur=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)
+if ((cur < CONNS)) && echo "$CONNS" >/proc/sys/fs/inotify/max_user_instances 2>/dev/null; then
+  INOTIFY_OLD=$cur
+fi
+
+ulimit -n $((CONNS * 2 + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+log "starting Dovecot on 127.0.0.1:$DOVECOT_PORT"
+dovecot -F -c "$D/dovecot.conf" >"$D/log/stdout" 2>&1 &
+DOVECOT_PID=$!
+# Roost's per-address and per-account connection limits and its per-account
+# IO rate (docs/CONFIG.md) would throttle the idle and mixed workloads, which
+# open hundreds of connections from 127.0.0.1 to ten accounts; Dovecot's
+# equivalents are raised in bench/dovecot.conf.in, so these go too.
+cat >"$WORK/roost.toml" <<TOML
+[limits]
+max_connections_per_ip   = 0
+max_connections_per_user = 0
+io_rate                  = 0
+TOML
+log "starting Roost on 127.0.0.1:$ROOST_PORT"
+"$WORK/roost" serve --config "$WORK/roost.toml" --data "$WORK/roost-data" --imap "127.0.0.1:$ROOST_PORT" --imaps "" --log-level warn \
+  >"$WORK/roost.log" 2>&1 &
+ROOST_PID=$!
+wait_port "$DOVECOT_PORT" "$DOVECOT_PID"
+wait_port "$ROOST_PORT" "$ROOST_PID"
+
+ARGS=(-pass "$PASS" -users "$USERS" -user 'load%d'
+  -append-clients "$APPEND_CLIENTS" -append-count "$APPEND_COUNT"
+  -mixed-clients "$MIXED_CLIENTS" -mixed-sessions "$MIXED_SESSIONS" -mixed-box "$MIXED_BOX"
+  -bigbox-count "$BIGBOX" -body-clients "$BODY_CLIENTS" -body-rounds "$BODY_ROUNDS"
+  -idle-conns "$IDLE_N" -idle-deliveries "$IDLE_DELIVERIES" -idle-dialers "$IDLE_DIALERS")
+mkdir -p "$WORK/results"
+for r in $(seq 1 "$ROUNDS"); do
+  log "round $r/$ROUNDS: roost"
+  "$WORK/imapload" "${ARGS[@]}" -addr "127.0.0.1:$ROOST_PORT" -label roost \
+    -server-pid "$ROOST_PID" -json "$WORK/results/roost-$r.json" || log "roost round $r had errors"
+  log "round $r/$ROUNDS: dovecot"
+  "$WORK/imapload" "${ARGS[@]}" -addr "127.0.0.1:$DOVECOT_PORT" -label dovecot \
+    -server-pid "$DOVECOT_PID" -server-tree -json "$WORK/results/dovecot-$r.json" || log "dovecot round $r had errors"
+done
+
+{
+  echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+  echo "Memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "Kernel: $(uname -sr)"
+  echo "Roost: $("$WORK/roost" version) at commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' + uncommitted changes')"
+  echo "Dovecot: $(dovecot --version)"
+  echo "Go: $(go version | cut -d' ' -f3-)"
+  echo "Sizes: ROUNDS=$ROUNDS USERS=$USERS APPEND_CLIENTS=$APPEND_CLIENTS APPEND_COUNT=$APPEND_COUNT MIXED_CLIENTS=$MIXED_CLIENTS MIXED_SESSIONS=$MIXED_SESSIONS MIXED_BOX=$MIXED_BOX BIGBOX=$BIGBOX BODY_CLIENTS=$BODY_CLIENTS BODY_ROUNDS=$BODY_ROUNDS IDLE_N=$IDLE_N IDLE_DELIVERIES=$IDLE_DELIVERIES IDLE_DIALERS=$IDLE_DIALERS"
+  echo "Run time: $(( ($(date +%s) - START + 30) / 60 )) min ($(( $(date +%s) - START )) s, setup and both servers included)"
+} >"$WORK/results/machine.txt"
+
+mkdir -p "$OUT/bench/results"
+cp "$WORK"/results/* "$OUT/bench/results/"   # raw JSON: re-run bench/report without re-measuring
+"$WORK/report" -results "$WORK/results" -md "$OUT/BENCHMARKS.md" -svg "$OUT/bench/chart.svg" \
+  -analysis "$ROOT/bench/analysis.md"
+log "wrote $OUT/BENCHMARKS.md and $OUT/bench/chart.svg"

@@ -1,0 +1,210 @@
+// Command imapload puts bounded, repeatable load on an IMAP server (any
+// server: Roost, Dovecot, ...) and reports what it measured, one line per
+// workload on stdout and the full numbers as JSON.
+//
+//	imapload -addr 127.0.0.1:1143 -user 'load%d' -pass secret -users 10 \
+//	    -workloads append,mixed,bigbox,body,idle -json out.json
+//
+// Every loop is bounded twice: by a count and by a time limit, whichever
+// comes first. Workloads assume the accounts exist (user pattern with %d
+// replaced by 0..users-1, all with the same password) and create the
+// mailboxes they use (names start with "load-").
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is every knob of every workload.
+type Config struct {
+	Dial        DialOptions
+	UserPattern string
+	Password    string
+	Users       int
+	Corpus      [][]byte // messages for append/body; generated when empty
+
+	AppendClients  int
+	AppendCount    int // messages in total
+	AppendDuration time.Duration
+
+	MixedClients  int
+	MixedSessions int // sessions per client
+	MixedBoxSize  int // messages kept in each client's mailbox
+	MixedDuration time.Duration
+
+	BigboxCount    int
+	BigboxDuration time.Duration // bound for filling and for the measured commands
+
+	BodyClients  int
+	BodyRounds   int // full downloads of the mailbox per client
+	BodyDuration time.Duration
+
+	IdleConns       int
+	IdleDeliveries  int
+	IdleDialers     int // connections being set up at once (logins are costly)
+	IdleDuration    time.Duration
+	ServerPID       int  // 0: no memory measurement
+	ServerTree      bool // sum the RSS of ServerPID and all its descendants
+	IdleSettle      time.Duration
+	IdleWaitPerSend time.Duration
+}
+
+func (c *Config) user(i int) string {
+	if !strings.Contains(c.UserPattern, "%") {
+		return c.UserPattern
+	}
+	return fmt.Sprintf(c.UserPattern, i%max(1, c.Users))
+}
+
+// login dials and logs in as user number i.
+func (c *Config) login(ctx context.Context, i int) (*Client, error) {
+	cl, err := Dial(ctx, c.Dial)
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.Login(c.user(i), c.Password); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	return cl, nil
+}
+
+// workloads in the order they run.
+var workloads = []struct {
+	name string
+	run  func(context.Context, *Config) *Result
+}{
+	{"append", runAppend},
+	{"mixed", runMixed},
+	{"bigbox", runBigbox},
+	{"body", runBody},
+	{"idle", runIdle},
+}
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func realMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("imapload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	fs.StringVar(&cfg.Dial.Addr, "addr", "127.0.0.1:1143", "server address host:port")
+	fs.StringVar(&cfg.Dial.TLS, "tls", "none", "none, starttls or tls")
+	fs.BoolVar(&cfg.Dial.Insecure, "insecure", false, "accept any TLS certificate (self-signed)")
+	fs.DurationVar(&cfg.Dial.Timeout, "io-timeout", 120*time.Second, "limit for any single read or write")
+	fs.StringVar(&cfg.UserPattern, "user", "load%d", "user name pattern; %d becomes 0..users-1")
+	fs.StringVar(&cfg.Password, "pass", "", "password of every user")
+	fs.IntVar(&cfg.Users, "users", 10, "number of accounts matching -user")
+	corpus := fs.String("corpus", "", "directory of .eml files (default: shared/corpus/messages found walking up, or $ROOST_CORPUS)")
+	generated := fs.Bool("generated", false, "use generated messages instead of the corpus")
+	which := fs.String("workloads", "append,mixed,bigbox,body,idle", "comma-separated workloads to run, in this order")
+	jsonOut := fs.String("json", "", "write the results as JSON to this file")
+	label := fs.String("label", "", "label stored in the JSON (e.g. the server's name)")
+
+	fs.IntVar(&cfg.AppendClients, "append-clients", 4, "append: concurrent clients")
+	fs.IntVar(&cfg.AppendCount, "append-count", 2000, "append: messages in total")
+	fs.DurationVar(&cfg.AppendDuration, "append-time", 60*time.Second, "append: time limit")
+	fs.IntVar(&cfg.MixedClients, "mixed-clients", 8, "mixed: concurrent clients")
+	fs.IntVar(&cfg.MixedSessions, "mixed-sessions", 20, "mixed: sessions per client")
+	fs.IntVar(&cfg.MixedBoxSize, "mixed-box", 200, "mixed: messages in each client's mailbox")
+	fs.DurationVar(&cfg.MixedDuration, "mixed-time", 60*time.Second, "mixed: time limit")
+	fs.IntVar(&cfg.BigboxCount, "bigbox-count", 100000, "bigbox: messages in the mailbox")
+	fs.DurationVar(&cfg.BigboxDuration, "bigbox-time", 10*time.Minute, "bigbox: time limit (fill included)")
+	fs.IntVar(&cfg.BodyClients, "body-clients", 4, "body: concurrent clients")
+	fs.IntVar(&cfg.BodyRounds, "body-rounds", 5, "body: full mailbox downloads per client")
+	fs.DurationVar(&cfg.BodyDuration, "body-time", 60*time.Second, "body: time limit")
+	fs.IntVar(&cfg.IdleConns, "idle-conns", 1000, "idle: connections in IDLE (up to 10000)")
+	fs.IntVar(&cfg.IdleDeliveries, "idle-deliveries", 5, "idle: APPENDs whose EXISTS fan-out is timed")
+	fs.IntVar(&cfg.IdleDialers, "idle-dialers", 16, "idle: connections logging in at once")
+	fs.DurationVar(&cfg.IdleDuration, "idle-time", 10*time.Minute, "idle: time limit for setting up the connections")
+	fs.DurationVar(&cfg.IdleWaitPerSend, "idle-wait", 60*time.Second, "idle: how long to wait for all EXISTS of one delivery")
+	fs.DurationVar(&cfg.IdleSettle, "idle-settle", 2*time.Second, "idle: pause before reading the server's memory")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "PID of the server, for memory per idle connection (0: not measured)")
+	fs.BoolVar(&cfg.ServerTree, "server-tree", false, "sum memory over the PID and all its descendants (Dovecot forks per connection)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if cfg.Password == "" {
+		fmt.Fprintln(stderr, "imapload: -pass is required")
+		return 2
+	}
+	if !*generated {
+		dir, err := findCorpus(*corpus)
+		if err == nil {
+			cfg.Corpus, err = loadCorpus(dir)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "imapload: corpus: %v (use -generated to go without)\n", err)
+			return 1
+		}
+	}
+
+	report := Report{Label: *label, Addr: cfg.Dial.Addr, Started: time.Now().UTC()}
+	failed := false
+	for _, name := range strings.Split(*which, ",") {
+		run := lookup(strings.TrimSpace(name))
+		if run == nil {
+			fmt.Fprintf(stderr, "imapload: unknown workload %q\n", name)
+			return 2
+		}
+		res := timed(context.Background(), &cfg, strings.TrimSpace(name), run)
+		fmt.Fprintln(stdout, res.Line())
+		if res.Error != "" {
+			failed = true
+		}
+		report.Results = append(report.Results, res)
+	}
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(report, "", "  ")
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(stderr, "imapload:", err)
+			return 1
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func lookup(name string) func(context.Context, *Config) *Result {
+	for _, w := range workloads {
+		if w.name == name {
+			return w.run
+		}
+	}
+	return nil
+}
+
+// timed runs one workload and stamps its wall time.
+func timed(ctx context.Context, cfg *Config, name string, run func(context.Context, *Config) *Result) *Result {
+	start := time.Now()
+	res := run(ctx, cfg)
+	res.Workload = name
+	res.Seconds = time.Since(start).Seconds()
+	return res
+}
+
+// fail records err on r and returns r, for one-line error exits.
+func (r *Result) fail(err error) *Result {
+	if err != nil && r.Error == "" {
+		r.Error = err.Error()
+	}
+	return r
+}
+
+// messagesFor returns the corpus or, without one, n generated messages.
+func (c *Config) messagesFor(n int) [][]byte {
+	if len(c.Corpus) > 0 {
+		return c.Corpus
+	}
+	return generatedMessages(1, n)
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"time"
+
+	"roost/internal/auth"
+	"roost/internal/auth/limiter"
+	"roost/internal/store"
+)
+
+// loginGuard is what every login attempt goes through: the brute-force
+// limiter, and a semaphore that bounds argon2id verifications in progress
+// (each holds 64 MiB, so a flood of logins must not exhaust memory).
+type loginGuard struct {
+	limiter *limiter.Limiter
+	verify  chan struct{}
+}
+
+// maxVerifyWait bounds how long a login waits for a verification slot
+// before it is answered NO [UNAVAILABLE].
+const maxVerifyWait = 30 * time.Second
+
+func newLoginGuard(cfg Config) *loginGuard {
+	return &loginGuard{limiter: limiter.New(cfg.Logins), verify: make(chan struct{}, verifySlots(cfg.MaxConcurrentLogins))}
+}
+
+// verifySlots is how many verifications may run at once: the configured
+// bound, and no more than the cores can run without taking every one of
+// them. argon2id is pure CPU (auth.DefaultParams hashes with 2 lanes, one
+// goroutine each): one verification per two cores already runs hashing at
+// full speed, and more at once only make them all slower while every other
+// session's next command waits behind them in the run queue (the mixed
+// benchmark's p99 of every command was 3-13x Dovecot's with 4 at once on
+// 2 cores). It also bounds the 64 MiB buffers in use, and so the heap.
+func verifySlots(configured int) int {
+	return max(1, min(configured, runtime.GOMAXPROCS(0)/2))
+}
+
+var (
+	errAuthFailed  = errNo("AUTHENTICATIONFAILED", "Authentication failed.")
+	errAuthBlocked = errNo("UNAVAILABLE", "Too many failed logins from your address; try again later.")
+	errAuthBusy    = errNo("UNAVAILABLE", "Temporary authentication failure.")
+)
+
+// attempt is one login attempt in progress: its verdict and when it began.
+type attempt struct {
+	mech    string
+	start   time.Time
+	verdict limiter.Verdict
+}
+
+// beginAttempt consults the limiter; a blocked address gets its answer at
+// once (and the attempt is not counted: the block already stands).
+func (s *session) beginAttempt(mech, username string) (*attempt, error) {
+	a := &attempt{mech: mech, start: time.Now(), verdict: s.srv.guard.limiter.Check(s.lim.addr, username)}
+	if a.verdict.Blocked {
+		s.log.Warn("login refused: address blocked", "ip", s.lim.addr.String(), "user", username, "mech", mech,
+			"until", a.verdict.Until.Format(time.RFC3339))
+		return nil, errAuthBlocked
+	}
+	return a, nil
+}
+
+// recheck updates the verdict once the user name is known (SCRAM learns
+// it from the first client message).
+func (s *session) recheck(a *attempt, username string) error {
+	v := s.srv.guard.limiter.Check(s.lim.addr, username)
+	if v.Blocked {
+		s.log.Warn("login refused: address blocked", "ip", s.lim.addr.String(), "user", username, "mech", a.mech)
+		return errAuthBlocked
+	}
+	a.verdict.Delay = max(a.verdict.Delay, v.Delay)
+	return nil
+}
+
+// settle waits out the attempt's delay, counted from its start, so that a
+// throttled client gets every answer (right or wrong password, known or
+// unknown user) after the same time.
+func (s *session) settle(a *attempt) error {
+	return sleepCtx(s.ctx, time.Until(a.start.Add(a.verdict.Delay)))
+}
+
+// failAttempt records and logs a failed attempt and returns its answer.
+// The password never reaches the log.
+func (s *session) failAttempt(a *attempt, username string, cause error) error {
+	if err := s.settle(a); err != nil {
+		return err
+	}
+	blocked := s.srv.guard.limiter.Failure(s.lim.addr, username)
+	s.authFailures++
+	s.log.Info("login failed", "ip", s.lim.addr.String(), "user", username, "mech", a.mech,
+		"failures", s.authFailures, "reason", cause.Error())
+	if blocked {
+		s.log.Warn("address blocked after repeated login failures", "ip", s.lim.addr.String(),
+			"for", s.srv.guard.limiter.Config().BlockFor.String())
+	}
+	if s.authFailures >= maxAuthFailures {
+		return errBye("Too many authentication failures")
+	}
+	return errAuthFailed
+}
+
+// checkPassword verifies a user name and password (LOGIN, AUTHENTICATE
+// PLAIN and LOGIN) under the limiter and the verification semaphore, and
+// logs the outcome.
+func (s *session) checkPassword(mech, username, password string) (*store.User, error) {
+	a, err := s.beginAttempt(mech, username)
+	if err != nil {
+		return nil, err
+	}
+	user, err := s.verifyPassword(username, password)
+	switch {
+	case errors.Is(err, auth.ErrBadCredentials):
+		return nil, s.failAttempt(a, username, err)
+	case err != nil:
+		s.log.Error("login failed", "ip", s.lim.addr.String(), "user", username, "mech", mech, "err", err)
+		return nil, errAuthBusy
+	}
+	if err := s.settle(a); err != nil {
+		return nil, err
+	}
+	return user, nil
+}
+
+// verifyPassword runs auth.Login holding a verification slot.
+func (s *session) verifyPassword(username, password string) (*store.User, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, maxVerifyWait)
+	defer cancel()
+	select {
+	case s.srv.guard.verify <- struct{}{}:
+	case <-ctx.Done():
+		return nil, errors.New("no password verification slot free")
+	}
+	defer func() { <-s.srv.guard.verify }()
+	return auth.Login(s.ctx, s.srv.backend, username, password)
+}
+
+// enterAuthenticated makes user the session's user after a successful
+// login, unless the account has too many sessions already; the OK carries
+// the new capabilities (RFC 9051 §6.2.3).
+func (s *session) enterAuthenticated(user *store.User, mech string) error {
+	if !s.claimUserSlot(user.ID) {
+		s.log.Warn("login refused: too many sessions for the account", "ip", s.lim.addr.String(), "user", user.Name,
+			"limit", s.srv.cfg.MaxConnsPerUser)
+		return errNo("LIMIT", "Too many connections for this account.")
+	}
+	s.srv.guard.limiter.Success(s.lim.addr, user.Name)
+	s.user = user
+	// Store calls show flags as this user sees them (per-user \Seen in
+	// mailboxes of others, store/acl.go).
+	s.ctx = store.WithViewer(s.ctx, user.ID)
+	s.log = s.log.With("user", user.Name)
+	s.log.Info("logged in", "ip", s.lim.addr.String(), "mech", mech)
+	s.okCode = s.capabilityCode()
+	s.okText = "Logged in"
+	return nil
+}

@@ -19,3 +19,17 @@ func TextOnly(keys []proto.SearchKey) bool {
 	})
 	return ok
 }
+
+// DatesOnly reports whether criteria compare only dates and sizes
+// (ARRIVAL, DATE, SIZE), so that Sort needs of the stored sort keys only
+// SentDate (store.FetchOptions.SortDatesOnly).
+func DatesOnly(criteria []proto.SortCriterion) bool {
+	for _, c := range criteria {
+		switch c.Key {
+		case proto.SortArrival, proto.SortDate, proto.SortSize:
+		default:
+			return false
+		}
+	}
+	return true
+}

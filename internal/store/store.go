@@ -149,9 +149,12 @@ type FetchOptions struct {
 	// a SEARCH whose keys read nothing else. Ignored with Structure,
 	// SortKeys, ThreadID or Preview.
 	TextOnly bool
-	SortKeys bool // Message.Sort (cheap: no parse result is decoded)
-	ThreadID bool // Message.ThreadID (OBJECTID, RFC 8474 §5.2)
-	Preview  bool // Message.Preview and HasPreview (RFC 8970)
+	// SortDatesOnly: with SortKeys, fill only Message.Sort.SentDate (a
+	// SORT by ARRIVAL, DATE or SIZE reads no string key).
+	SortDatesOnly bool
+	SortKeys      bool // Message.Sort (cheap: no parse result is decoded)
+	ThreadID      bool // Message.ThreadID (OBJECTID, RFC 8474 §5.2)
+	Preview       bool // Message.Preview and HasPreview (RFC 8970)
 }
 
 // SortKeys are what SORT and THREAD (RFC 5256, RFC 5957 DISPLAYFROM and

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"strings"
 
 	"roost/internal/imap/proto"
@@ -231,11 +230,8 @@ func (s *session) deletedStorage(mb *store.Mailbox) (uint64, error) {
 		return 0, nil
 	}
 	n, err := qb.DeletedSize(s.ctx, mb.ID)
-	if errors.Is(err, store.ErrNoMailbox) {
-		return 0, storeError(err)
-	}
 	if err != nil {
-		return 0, err
+		return 0, storeError(err)
 	}
 	return uint64(n+1023) / 1024, nil
 }

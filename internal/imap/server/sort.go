@@ -27,7 +27,11 @@ func (s *session) handleSort(cmd *proto.Command) error {
 	if q.has(proto.ReturnUpdate) {
 		resolved = s.resolveContextKeys(sa.Keys)
 	}
-	msgs, err := s.matchMessages(q.keys, search.SortNeeds)
+	needs := search.SortNeeds
+	// Dates and sizes only, and no context to keep up to date with
+	// other criteria later: the string keys stay unread.
+	needs.SortDatesOnly = search.DatesOnly(sa.Criteria) && !q.has(proto.ReturnUpdate)
+	msgs, err := s.matchMessages(q.keys, needs)
 	if err != nil {
 		return err
 	}
@@ -101,6 +105,7 @@ func (s *session) matchMessages(keys []proto.SearchKey, extra store.FetchOptions
 	}
 	opts := search.Needs(keys)
 	opts.SortKeys = opts.SortKeys || extra.SortKeys
+	opts.SortDatesOnly = extra.SortDatesOnly
 	opts.Structure = opts.Structure || extra.Structure
 	opts.SearchText = opts.SearchText || extra.SearchText
 	opts.SearchHeaders = opts.SearchHeaders || extra.SearchHeaders

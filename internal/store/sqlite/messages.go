@@ -306,7 +306,10 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 	if opts.Structure || searchText {
 		join = " JOIN content_parsed p ON p.content_id = mm.content_id"
 	}
-	if opts.SortKeys {
+	// The string sort keys are a join and nine columns per row; a sort
+	// by dates or size needs only contents.sent_date, read anyway.
+	sortStrings := opts.SortKeys && !opts.SortDatesOnly
+	if sortStrings {
 		query += sortKeyColumns
 		join += sortKeyJoin
 	}
@@ -343,7 +346,7 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 		} else if opts.SearchText {
 			dest = append(dest, &headers, &bodyText)
 		}
-		if opts.SortKeys {
+		if sortStrings {
 			dest = append(dest, sk.dest()...)
 		}
 		dest = append(dest, ob.dest(opts)...)
@@ -353,8 +356,13 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 		m.Flags = flagList(flags, keywords)
 		m.InternalDate = z.at(internalDate, tz)
 		m.SaveDate = time.Unix(saveDate, 0).UTC()
-		if opts.SortKeys {
+		if sortStrings {
 			m.Sort = sk.keys(sent)
+		} else if opts.SortKeys {
+			m.Sort = &store.SortKeys{}
+			if sent.Valid {
+				m.Sort.SentDate = time.Unix(sent.Int64, 0).UTC()
+			}
 		}
 		ob.apply(&m, opts)
 		if !opts.Structure && !searchText {

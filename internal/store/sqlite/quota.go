@@ -107,16 +107,22 @@ END;
 // open.go): it fails with store.ErrOverQuota if the transaction made an
 // account grow beyond one of its limits, and clears quota_pending.
 func enforceQuota(ctx context.Context, tx *sql.Tx) error {
-	var userID int64
-	err := tx.QueryRowContext(ctx, `SELECT p.user_id FROM quota_pending p JOIN quota q ON q.user_id = p.user_id
+	// One statement for the common case of a transaction that added or
+	// removed no message (flag changes): nothing pending, nothing to clear.
+	var pending int
+	var over sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM quota_pending),
+		(SELECT p.user_id FROM quota_pending p JOIN quota q ON q.user_id = p.user_id
 		WHERE (q.limit_kib IS NOT NULL AND q.bytes > q.limit_kib * 1024 AND q.bytes > p.bytes_before)
 		   OR (q.limit_messages IS NOT NULL AND q.messages > q.limit_messages AND q.messages > p.messages_before)
-		LIMIT 1`).Scan(&userID)
+		LIMIT 1)`).Scan(&pending, &over)
 	switch {
-	case err == nil:
-		return fmt.Errorf("%w: account %d", store.ErrOverQuota, userID)
-	case !errors.Is(err, sql.ErrNoRows):
+	case err != nil:
 		return err
+	case over.Valid:
+		return fmt.Errorf("%w: account %d", store.ErrOverQuota, over.Int64)
+	case pending == 0:
+		return nil
 	}
 	_, err = tx.ExecContext(ctx, "DELETE FROM quota_pending")
 	return err

@@ -31,8 +31,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the IMAP server", runServe},
 		{"user", "add, list, delete accounts and change passwords", runUser},
-		{"mailbox", "create team mailboxes and share them (mailbox.go)", runMailbox},
-		{"metadata", "show and set shared server metadata (metadata.go)", runMetadata},
+		{"mailbox", "create team mailboxes and share them", runMailbox},
+		{"metadata", "show and set shared server metadata", runMetadata},
 		{"check", "verify the store's integrity", runCheck},
 		{"version", "print the version", runVersion},
 		{"help", "show help for roost or one command", runHelp},

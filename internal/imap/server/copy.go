@@ -57,33 +57,19 @@ func (s *session) copyMessages(cmd *proto.Command, move bool) error {
 	}
 	s.okText = verb + " completed."
 
-	var src, dstUIDs []uint32
-	var validity uint32
-	prog := s.newProgress(len(uids)) // inprogress.go
-	for start := 0; start < len(uids); start += fetchBatch {
-		if err := prog.at(start); err != nil {
-			return err
-		}
-		batch := uids[start:min(start+fetchBatch, len(uids))]
-		var res *store.CopyResult
-		if move {
-			res, err = s.srv.backend.Move(s.ctx, s.sel.mbox.ID, batch, dst.ID)
-		} else {
-			res, err = s.srv.backend.Copy(s.ctx, s.sel.mbox.ID, batch, dst.ID)
-		}
-		if err != nil {
-			if len(src) > 0 && move {
-				// Earlier batches moved: their EXPUNGEs still go out.
-				if ferr := s.flushUpdates(true); ferr != nil {
-					return ferr
-				}
-			}
-			return copyError(err)
-		}
-		validity = res.UIDValidity
-		src = append(src, res.SrcUIDs...)
-		dstUIDs = append(dstUIDs, res.DstUIDs...)
+	// One store call, one transaction: a COPY or MOVE that fails (over
+	// quota, disk full) changes nothing, however many messages it names
+	// (RFC 9051 §6.4.7, RFC 6851 §3.3).
+	var res *store.CopyResult
+	if move {
+		res, err = s.srv.backend.Move(s.ctx, s.sel.mbox.ID, uids, dst.ID)
+	} else {
+		res, err = s.srv.backend.Copy(s.ctx, s.sel.mbox.ID, uids, dst.ID)
 	}
+	if err != nil {
+		return copyError(err)
+	}
+	validity, src, dstUIDs := res.UIDValidity, res.SrcUIDs, res.DstUIDs
 	if len(src) == 0 {
 		// Nothing (left) to copy: no COPYUID (RFC 4315 §3 allows none).
 		if len(uids) == 0 {

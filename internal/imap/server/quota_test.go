@@ -308,3 +308,28 @@ func TestQuotaSharedRoot(t *testing.T) {
 	b.want(`GETQUOTA "Shared"`, "NO [NONEXISTENT] No such quota root.")
 	ts.checkStore(t)
 }
+
+// A COPY that would go over quota part-way through a large set stores
+// nothing at all (RFC 9051 §6.4.7: on failure the destination is
+// unchanged), however many messages it names. (MOVE within one account
+// does not grow usage, so it is allowed at the limit.)
+func TestLargeCopyOverQuotaIsAllOrNothing(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.appendMany(t, "INBOX", 1500)
+	ts.setQuota(t, ts.user.ID, 0, 2000) // room for 500 more messages only
+	c := ts.login(t)
+	c.ok("SELECT INBOX")
+	for _, cmd := range []string{"COPY 1:* Archive", "UID COPY 1:* Archive", "COPY 1:1200 Archive"} {
+		untagged, st := c.do(cmd)
+		if !strings.HasPrefix(st, "NO [OVERQUOTA]") || len(untagged) != 0 {
+			t.Fatalf("%s: %q %q, want NO [OVERQUOTA] and nothing untagged", cmd, untagged, st)
+		}
+	}
+	if got := c.ok(`STATUS Archive (MESSAGES)`); got[0] != `* STATUS "Archive" (MESSAGES 0)` {
+		t.Fatalf("Archive after refused copies: %q", got)
+	}
+	if got := c.ok(`STATUS INBOX (MESSAGES)`); got[0] != `* STATUS "INBOX" (MESSAGES 1500)` {
+		t.Fatalf("INBOX after refused copies: %q", got)
+	}
+	ts.checkStore(t)
+}

@@ -7,7 +7,9 @@ import (
 	"io"
 	"strings"
 
+	"roost/internal/app"
 	"roost/internal/config"
+	"roost/internal/store/sqlite"
 )
 
 // env is the outside world of one invocation, passed explicitly so that
@@ -198,4 +200,13 @@ func (sf *storeFlags) load(e *env) (config.Config, error) {
 		cfg.Data = sf.data
 	}
 	return cfg, nil
+}
+
+// openForTool opens the data directory of a short-lived CLI command.
+func openForTool(e *env, sf *storeFlags) (*sqlite.Store, error) {
+	cfg, err := sf.load(e)
+	if err != nil {
+		return nil, err
+	}
+	return app.OpenStore(cfg.Data, app.ForTool)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"roost/internal/app"
 	"roost/internal/store"
 	"roost/internal/store/sqlite"
 )
@@ -82,11 +81,7 @@ func runMailboxShare(e *env, args []string) error {
 	if len(positional) != sub.n {
 		return usagef("want %d argument(s): %s", sub.n, sub.args)
 	}
-	cfg, err := sf.load(e)
-	if err != nil {
-		return err
-	}
-	b, err := app.OpenStore(cfg.Data, app.ForTool)
+	b, err := openForTool(e, sf)
 	if err != nil {
 		return err
 	}
@@ -220,11 +215,7 @@ func runMailboxListShared(e *env, args []string) error {
 	if len(positional) > 0 {
 		return usagef("unexpected argument %q", positional[0])
 	}
-	cfg, err := sf.load(e)
-	if err != nil {
-		return err
-	}
-	b, err := app.OpenStore(cfg.Data, app.ForTool)
+	b, err := openForTool(e, sf)
 	if err != nil {
 		return err
 	}

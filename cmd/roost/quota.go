@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"roost/internal/app"
 	"roost/internal/store"
 	"roost/internal/store/sqlite"
 )
@@ -122,15 +121,6 @@ func runUserAdmin(e *env, args []string) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "%s: %s\n", positional[0], state)
 	return err
-}
-
-// openForTool opens the data directory of a short-lived CLI command.
-func openForTool(e *env, sf *storeFlags) (*sqlite.Store, error) {
-	cfg, err := sf.load(e)
-	if err != nil {
-		return nil, err
-	}
-	return app.OpenStore(cfg.Data, app.ForTool)
 }
 
 // quotaAccount finds the account a quota command is about.

@@ -130,11 +130,7 @@ func runUserList(e *env, args []string) error {
 	if len(positional) > 0 {
 		return usagef("unexpected argument %q", positional[0])
 	}
-	cfg, err := sf.load(e)
-	if err != nil {
-		return err
-	}
-	b, err := app.OpenStore(cfg.Data, app.ForTool)
+	b, err := openForTool(e, sf)
 	if err != nil {
 		return err
 	}
@@ -164,11 +160,7 @@ func runUserDelete(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := sf.load(e)
-	if err != nil {
-		return err
-	}
-	b, err := app.OpenStore(cfg.Data, app.ForTool)
+	b, err := openForTool(e, sf)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"roost/internal/auth"
 	"roost/internal/store"
 )
 
@@ -15,40 +14,19 @@ import (
 
 const aclMsg = "From: a@example.com\r\nSubject: shared\r\n\r\nhello\r\n"
 
-// aclAddUser creates another account in the test server's store.
-func (ts *testServer) aclAddUser(t *testing.T, name string) *store.User {
-	t.Helper()
-	hash, err := auth.Hash(name + "-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := ts.store.CreateUser(context.Background(), name, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-// aclLoginAs dials and logs in as name (password name-secret).
+// aclLoginAs logs in as name and enables IMAP4rev2, so that the flag
+// lists below carry no \Recent.
 func (ts *testServer) aclLoginAs(t *testing.T, name string) *rawClient {
 	t.Helper()
-	c := ts.dial(t)
-	pass := name + "-secret"
-	if name == harnessUser {
-		pass = harnessPass
-	}
-	if _, st := c.do("LOGIN " + name + " " + pass); !strings.HasPrefix(st, "OK ") {
-		t.Fatalf("LOGIN %s: %s", name, st)
-	}
-	// IMAP4rev2: no \Recent in the flag lists below.
+	c := ts.loginAs(t, name)
 	c.ok("ENABLE IMAP4rev2")
 	return c
 }
 
 func newACLServer(t *testing.T) (*testServer, *rawClient, *rawClient) {
 	ts := newTestServer(t, nil)
-	ts.aclAddUser(t, "bob")
-	ts.aclAddUser(t, "carol")
+	ts.addUser(t, "bob")
+	ts.addUser(t, "carol")
 	return ts, ts.aclLoginAs(t, harnessUser), ts.aclLoginAs(t, "bob")
 }
 

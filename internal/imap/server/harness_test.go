@@ -402,3 +402,32 @@ func (ts *testServer) expunge(t *testing.T, mailbox string, uid uint32) {
 		t.Fatal(err)
 	}
 }
+
+// addUser creates another account with password name+"-secret".
+func (ts *testServer) addUser(t *testing.T, name string) *store.User {
+	t.Helper()
+	hash, err := auth.Hash(name + "-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := ts.store.CreateUser(context.Background(), name, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// loginAs dials and logs in as a user made by addUser, or as the
+// harness user.
+func (ts *testServer) loginAs(t *testing.T, name string) *rawClient {
+	t.Helper()
+	c := ts.dial(t)
+	pass := name + "-secret"
+	if name == harnessUser {
+		pass = harnessPass
+	}
+	if _, st := c.do("LOGIN " + name + " " + pass); !strings.HasPrefix(st, "OK ") {
+		t.Fatalf("LOGIN %s: %s", name, st)
+	}
+	return c
+}

@@ -10,33 +10,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"roost/internal/auth"
 	"roost/internal/store"
 )
-
-// addUser creates another account with password name+"-secret".
-func (ts *testServer) addUser(t *testing.T, name string) *store.User {
-	t.Helper()
-	hash, err := auth.Hash(name + "-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := ts.store.CreateUser(context.Background(), name, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-// loginAs dials and logs in as a user made by addUser.
-func (ts *testServer) loginAs(t *testing.T, name string) *rawClient {
-	t.Helper()
-	c := ts.dial(t)
-	if _, st := c.do("LOGIN " + name + " " + name + "-secret"); !strings.HasPrefix(st, "OK ") {
-		t.Fatalf("LOGIN %s: %s", name, st)
-	}
-	return c
-}
 
 func (ts *testServer) setQuota(t *testing.T, userID int64, storageKiB, messages int64) {
 	t.Helper()

@@ -99,7 +99,7 @@ func decodeUTF7(b []byte) string {
 		nbits := 0
 		var high rune // pending high surrogate
 		for i < len(b) {
-			v := base64Value(b[i])
+			v := Base64Value(b[i])
 			if v < 0 {
 				break
 			}
@@ -128,8 +128,9 @@ func decodeUTF7(b []byte) string {
 	return out.String()
 }
 
-// base64Value is the value of a standard base64 digit, or -1.
-func base64Value(c byte) int {
+// Base64Value is the value of a standard base64 digit (RFC 4648 §4), or
+// -1. The streaming decoders here and in imap/imapmime share it.
+func Base64Value(c byte) int {
 	switch {
 	case c >= 'A' && c <= 'Z':
 		return int(c - 'A')

@@ -243,7 +243,7 @@ func decodeBase64Lenient(b []byte) []byte {
 		if c == '=' {
 			break
 		}
-		v := base64Value(c)
+		v := Base64Value(c)
 		if v < 0 {
 			continue
 		}

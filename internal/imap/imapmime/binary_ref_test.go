@@ -114,7 +114,7 @@ func refBase64Decoded(dst, b []byte) ([]byte, error) {
 			pad++
 			continue
 		}
-		v := base64Digit(c)
+		v := mime.Base64Value(c)
 		if v < 0 {
 			return dst, ErrBadContent
 		}

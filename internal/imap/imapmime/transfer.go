@@ -62,7 +62,7 @@ func (d *base64Decoder) decode(dst, chunk []byte) ([]byte, error) {
 			d.pad++
 			continue
 		}
-		v := base64Digit(c)
+		v := mime.Base64Value(c)
 		if v < 0 || d.pad > 0 {
 			// Outside the alphabet, or data after the padding.
 			return dst, ErrBadContent
@@ -88,22 +88,6 @@ func (d *base64Decoder) finish(dst []byte) ([]byte, error) {
 	default: // 3
 		return append(dst, byte(d.acc>>10), byte(d.acc>>2)), nil
 	}
-}
-
-func base64Digit(c byte) int {
-	switch {
-	case c >= 'A' && c <= 'Z':
-		return int(c - 'A')
-	case c >= 'a' && c <= 'z':
-		return int(c-'a') + 26
-	case c >= '0' && c <= '9':
-		return int(c-'0') + 52
-	case c == '+':
-		return 62
-	case c == '/':
-		return 63
-	}
-	return -1
 }
 
 // qpState is where a quoted-printable decoder stands inside a line.

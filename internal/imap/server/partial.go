@@ -56,7 +56,7 @@ func appendPartialResult(dst []byte, p *proto.PartialRange, nums []uint32) []byt
 	dst = appendPartialRange(dst, p)
 	dst = append(dst, ' ')
 	if part := partialSlice(p, nums); len(part) > 0 {
-		dst = appendOrderedSet(dst, part)
+		dst = appendUIDSet(dst, part)
 	} else {
 		dst = append(dst, "NIL"...)
 	}

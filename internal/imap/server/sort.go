@@ -184,32 +184,10 @@ func (s *session) writeExtendedResult(q *searchingCommand, found []uint32) {
 	}
 	if len(nums) > 0 && all {
 		buf = append(buf, " ALL "...)
-		buf = appendOrderedSet(buf, nums)
+		buf = appendUIDSet(buf, nums)
 	}
 	if q.partial != nil {
 		buf = appendPartialResult(buf, q.partial, nums) // partial.go (RFC 9394)
 	}
 	s.enc.RawBytes(buf).CRLF()
-}
-
-// appendOrderedSet writes nums as a sequence-set that keeps their order:
-// runs ascending by one become ranges "a:b", everything else is listed
-// (RFC 5267 §3.2: a range must expand in increasing order).
-func appendOrderedSet(dst []byte, nums []uint32) []byte {
-	for i := 0; i < len(nums); {
-		j := i
-		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
-			j++
-		}
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = strconv.AppendUint(dst, uint64(nums[i]), 10)
-		if j > i {
-			dst = append(dst, ':')
-			dst = strconv.AppendUint(dst, uint64(nums[j]), 10)
-		}
-		i = j + 1
-	}
-	return dst
 }

@@ -184,3 +184,38 @@ func flagList(bits int64, keywords string) []string {
 	}
 	return decodeFlags(bits, keywords).list()
 }
+
+// flagCount is the number of system flags set in bits.
+func flagCount(bits uint8) int {
+	n := 0
+	for _, sf := range systemFlags {
+		if int64(bits)&sf.bit != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// keywordCount is the number of keywords in their stored form.
+func keywordCount(keywords string) int {
+	if keywords == "" {
+		return 0
+	}
+	return strings.Count(keywords, " ") + 1
+}
+
+// appendFlags appends the flags of a stored row to dst in the order of
+// list().
+func appendFlags(dst []string, bits uint8, keywords string) []string {
+	for _, sf := range systemFlags {
+		if int64(bits)&sf.bit != 0 {
+			dst = append(dst, sf.name)
+		}
+	}
+	for keywords != "" {
+		k, rest, _ := strings.Cut(keywords, " ")
+		dst = append(dst, k)
+		keywords = rest
+	}
+	return dst
+}

@@ -231,7 +231,6 @@ func (s *Store) Select(ctx context.Context, mailboxID int64) (*store.Snapshot, e
 	// The counts and UIDs come from the select cache, which reads only
 	// what changed since this mailbox was last selected (selectcache.go).
 	if err := s.sel.snapshot(ctx, tx, snap, recentUID); err != nil {
-		s.sel.forget(mailboxID)
 		return nil, mapErr(err)
 	}
 	// A reader other than the owner has its own \Seen (seen.go).
@@ -279,6 +278,15 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 	mb, err := getSelectable(ctx, tx, mailboxID)
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	if servedByCache(opts) { // selectcache_fetch.go
+		msgs, ok, err := s.cachedMessages(ctx, tx, mb, uids, opts)
+		if err == nil && ok {
+			err = overlayViewerSeen(ctx, tx, mb, msgs) // per-user \Seen, seen.go
+		}
+		if err != nil || ok {
+			return msgs, mapErr(err)
+		}
 	}
 	if textOnly(opts) {
 		msgs, err := searchTextOnly(ctx, tx, mailboxID, uids, opts) // messages_text.go

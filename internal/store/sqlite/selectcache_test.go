@@ -37,6 +37,9 @@ func TestSelectCacheMatchesColdSelect(t *testing.T) {
 		var msgs []store.AppendMessage
 		for i := 0; i < n; i++ {
 			body := fmt.Sprintf("Subject: m%d\r\n\r\n%s\r\n", i, strings.Repeat("x", i))
+			if i%3 == 1 {
+				body = fmt.Sprintf("Date: %d Jan 2024 10:00:00 +0200\r\n", 1+i) + body
+			}
 			st, err := s.Stage(ctx, strings.NewReader(body), 1<<20)
 			if err != nil {
 				t.Fatal(err)
@@ -62,6 +65,7 @@ func TestSelectCacheMatchesColdSelect(t *testing.T) {
 		if d := cmp.Diff(cold, warm); d != "" {
 			t.Fatalf("%s: cached Select differs from a cold one (-cold +cached):\n%s", step, d)
 		}
+		checkCachedMessages(t, step, s, dir, mb.ID)
 	}
 	check("empty")
 	appendN(mb.ID, 10, nil)
@@ -99,4 +103,37 @@ func TestSelectCacheMatchesColdSelect(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("expunge of nothing")
+}
+
+// checkCachedMessages compares what Messages serves from the select cache
+// of s (flags, MODSEQ, dates, sizes; SORT's Date header) with what a store
+// with an empty cache reads from the rows, for every UID up to UIDNEXT.
+func checkCachedMessages(t *testing.T, step string, s *Store, dir string, mailboxID int64) {
+	t.Helper()
+	ctx := context.Background()
+	all := make([]uint32, 0, 40)
+	for u := uint32(1); u <= 40; u++ {
+		all = append(all, u)
+	}
+	some := []uint32{2, 3, 7, 12, 13, 14, 30}
+	fresh := openTest(t, dir)
+	defer fresh.Close()
+	for _, uids := range [][]uint32{all, some} {
+		warm, err := s.Messages(ctx, mailboxID, uids, store.FetchOptions{NoBlobID: true, SortKeys: true, SortDatesOnly: true})
+		if err != nil {
+			t.Fatalf("%s: cached Messages: %v", step, err)
+		}
+		// Asking for the blob ID and the string sort keys bypasses the cache.
+		cold, err := fresh.Messages(ctx, mailboxID, uids, store.FetchOptions{SortKeys: true})
+		if err != nil {
+			t.Fatalf("%s: Messages: %v", step, err)
+		}
+		for i := range cold {
+			cold[i].BlobID = ""
+			cold[i].Sort = &store.SortKeys{SentDate: cold[i].Sort.SentDate}
+		}
+		if d := cmp.Diff(cold, warm); d != "" {
+			t.Fatalf("%s: cached Messages differ from the rows (-rows +cached):\n%s", step, d)
+		}
+	}
 }

@@ -232,13 +232,15 @@ func TestNeeds(t *testing.T) {
 		keys []proto.SearchKey
 		want store.FetchOptions
 	}{
-		{nil, store.FetchOptions{}},
-		{[]proto.SearchKey{key(proto.SearchSeen), num(proto.SearchLarger, 3), date(proto.SearchSince, day(2024, 1, 1))}, store.FetchOptions{}},
-		{[]proto.SearchKey{not(str(proto.SearchSubject, "x"))}, store.FetchOptions{SearchHeaders: true}},
-		{[]proto.SearchKey{or(key(proto.SearchAll), and(str(proto.SearchBody, "x")))}, store.FetchOptions{SearchText: true}},
-		{[]proto.SearchKey{{Op: proto.SearchHeader, Field: "X"}}, store.FetchOptions{SearchHeaders: true}},
-		{[]proto.SearchKey{date(proto.SearchSentOn, day(2024, 1, 1))}, store.FetchOptions{Structure: true}},
-		{[]proto.SearchKey{str(proto.SearchText, "x"), date(proto.SearchSentBefore, day(2024, 1, 1))}, store.FetchOptions{Structure: true, SearchText: true}},
+		{nil, store.FetchOptions{NoBlobID: true}},
+		{[]proto.SearchKey{key(proto.SearchSeen), num(proto.SearchLarger, 3), date(proto.SearchSince, day(2024, 1, 1))}, store.FetchOptions{NoBlobID: true}},
+		{[]proto.SearchKey{not(str(proto.SearchSubject, "x"))}, store.FetchOptions{NoBlobID: true, SearchHeaders: true}},
+		{[]proto.SearchKey{or(key(proto.SearchAll), and(str(proto.SearchBody, "x")))}, store.FetchOptions{NoBlobID: true, SearchText: true}},
+		{[]proto.SearchKey{{Op: proto.SearchHeader, Field: "X"}}, store.FetchOptions{NoBlobID: true, SearchHeaders: true}},
+		{[]proto.SearchKey{date(proto.SearchSentOn, day(2024, 1, 1))}, store.FetchOptions{NoBlobID: true, Structure: true}},
+		{[]proto.SearchKey{str(proto.SearchText, "x"), date(proto.SearchSentBefore, day(2024, 1, 1))}, store.FetchOptions{NoBlobID: true, Structure: true, SearchText: true}},
+		// Only EMAILID needs the content address.
+		{[]proto.SearchKey{key(proto.SearchSeen), str(proto.SearchEmailID, "Mabc")}, store.FetchOptions{}},
 	}
 	for i, tc := range tests {
 		if got := Needs(tc.keys); got != tc.want {

@@ -126,7 +126,7 @@ func (s *session) resync(q *proto.QResyncParam, snap *store.Snapshot) error {
 		}
 		sep := s.writeFetchStart(seq, m.UID, true) // or UIDFETCH (uidonly.go)
 		s.enc.Raw(sep + "FLAGS ")
-		s.writeFlags(m.Flags, !s.rev2 && sel.recent[m.UID])
+		s.writeFlags(m.Flags, !s.rev2 && sel.recent.has(m.UID))
 		s.enc.Raw(" MODSEQ (").Number(m.ModSeq).Raw(")")
 		s.enc.Raw(")").CRLF()
 	}

@@ -67,7 +67,7 @@ func (s *session) handleSelect(cmd *proto.Command) error {
 	}
 	s.enc.Raw("* ").Number(uint64(len(sel.uids))).Raw(" EXISTS").CRLF()
 	if !s.rev2 {
-		s.enc.Raw("* ").Number(uint64(len(sel.recent))).Raw(" RECENT").CRLF()
+		s.enc.Raw("* ").Number(uint64(sel.recent.count(sel.uids))).Raw(" RECENT").CRLF()
 		// RFC 3501 §6.3.1: the first unseen message's sequence number.
 		if seq := sel.seqOf(snap.FirstUnseen); seq != 0 {
 			s.writeUntaggedOK("UNSEEN "+itoa(seq), "First unseen.")
@@ -102,8 +102,8 @@ func (s *session) markInitialRecent(snap *store.Snapshot) {
 	sel := s.sel
 	if sel.readOnly {
 		n := min(int(snap.Status.Recent), len(sel.uids))
-		for _, u := range sel.uids[len(sel.uids)-n:] {
-			sel.recent[u] = true
+		if n > 0 {
+			sel.recent.add(sel.uids[len(sel.uids)-n], sel.uids[len(sel.uids)-1])
 		}
 		return
 	}
@@ -115,8 +115,8 @@ func (s *session) markInitialRecent(snap *store.Snapshot) {
 	if first == 0 {
 		return
 	}
-	for i := len(sel.uids) - 1; i >= 0 && sel.uids[i] >= first; i-- {
-		sel.recent[sel.uids[i]] = true
+	if n := len(sel.uids); n > 0 {
+		sel.recent.add(first, sel.uids[n-1])
 	}
 }
 

@@ -24,7 +24,7 @@ type selected struct {
 	baseModSeq uint64
 
 	uids   []uint32        // ascending; seq i+1 → uids[i]
-	recent map[uint32]bool // IMAP4rev1 \Recent, claimed by this session
+	recent recentSet // IMAP4rev1 \Recent, claimed by this session (recent.go)
 	// searchRes is the saved search result "$" as UIDs (RFC 5182).
 	searchRes []uint32
 	// suppress holds this session's own flag changes that were already
@@ -53,7 +53,6 @@ func newSelected(snap *store.Snapshot, w *store.Watcher, readOnly bool) *selecte
 		watcher:    w,
 		baseModSeq: snap.Mailbox.HighestModSeq,
 		uids:       slices.Clone(snap.UIDs),
-		recent:     make(map[uint32]bool),
 		suppress:   make(map[uint32]uint64),
 		expunged:   make(map[uint32]bool),
 		existsSent: len(snap.UIDs),
@@ -205,7 +204,7 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 			s.announceExists()
 			sep := s.writeFetchStart(seq, c.UID, true) // or UIDFETCH (uidonly.go)
 			s.enc.Raw(sep + "FLAGS ")
-			s.writeFlags(s.viewFlags(c, &sel.mbox), !s.rev2 && sel.recent[c.UID])
+			s.writeFlags(s.viewFlags(c, &sel.mbox), !s.rev2 && sel.recent.has(c.UID))
 			s.writeModSeq(c.ModSeq) // CONDSTORE (RFC 7162 §3.1)
 			s.enc.Raw(")").CRLF()
 		case store.MessageExpunged:
@@ -236,7 +235,6 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 			}
 			sel.uids = slices.Delete(sel.uids, int(seq-1), int(seq))
 			sel.existsSent--
-			delete(sel.recent, u)
 			delete(sel.suppress, u)
 			delete(sel.expunged, u)
 			if s.reportsVanished() { // QRESYNC or UIDONLY (uidonly.go)
@@ -268,7 +266,7 @@ func (s *session) announceExists() {
 	}
 	s.enc.Raw("* ").Number(uint64(len(sel.uids))).Raw(" EXISTS").CRLF()
 	if !s.rev2 {
-		s.enc.Raw("* ").Number(uint64(len(sel.recent))).Raw(" RECENT").CRLF()
+		s.enc.Raw("* ").Number(uint64(sel.recent.count(sel.uids))).Raw(" RECENT").CRLF()
 	}
 }
 
@@ -288,8 +286,8 @@ func (s *session) claimRecent() {
 	if first == 0 {
 		return
 	}
-	for i := len(sel.uids) - 1; i >= 0 && sel.uids[i] >= first; i-- {
-		sel.recent[sel.uids[i]] = true
+	if n := len(sel.uids); n > 0 {
+		sel.recent.add(first, sel.uids[n-1])
 	}
 }
 
@@ -304,5 +302,5 @@ func (s *session) closeSelected() {
 
 // isRecent reports whether uid is \Recent in this session (IMAP4rev1).
 func (s *session) isRecent(uid uint32) bool {
-	return s.sel != nil && s.sel.recent[uid]
+	return s.sel != nil && s.sel.recent.has(uid)
 }

@@ -107,6 +107,11 @@ func (s *session) markInitialRecent(snap *store.Snapshot) {
 		}
 		return
 	}
+	if snap.Status.Recent == 0 {
+		// Nothing to claim in the snapshot, so no write transaction:
+		// messages that arrive later are claimed when announced.
+		return
+	}
 	first, err := s.srv.backend.ClaimRecent(s.ctx, sel.mbox.ID)
 	if err != nil {
 		s.log.Warn("claim recent failed", "err", err)

@@ -296,7 +296,9 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 	// per message: skipped when nothing needs it (a flags-only FETCH).
 	headersOnly := opts.SearchHeaders && !opts.SearchText
 	searchText := opts.SearchText || opts.SearchHeaders
-	withContent := !opts.NoBlobID || opts.Structure || searchText || opts.SortKeys
+	// The structure carries the Date header itself (encodeContent), so
+	// it needs no contents.sent_date.
+	withContent := !opts.NoBlobID || searchText || opts.SortKeys
 	query := `SELECT mm.uid, mm.modseq, mm.flags, mm.keywords, mm.internal_date, mm.internal_tz, mm.save_date,
 		mm.size`
 	if withContent {

@@ -16,14 +16,28 @@ import (
 // fold returns s case-folded with the evaluator's caser, which is created
 // on first use (a Caser keeps state and is not shared between goroutines).
 func (e *evaluator) fold(s string) string {
+	return foldWith(&e.caser, s)
+}
+
+// Fold case-folds s exactly as Match folds header values, body text and
+// search strings: the one definition of the folding that a store indexing
+// folded text (IndexedHeaders) must share with Match.
+func Fold(s string) string {
+	var caser *cases.Caser
+	return foldWith(&caser, s)
+}
+
+// foldWith is Unicode case folding (i;unicode-casemap) with *caser, created
+// on first use, and without it for ASCII text.
+func foldWith(caser **cases.Caser, s string) string {
 	if f, ok := foldASCII(s); ok {
 		return f
 	}
-	if e.caser == nil {
+	if *caser == nil {
 		c := cases.Fold()
-		e.caser = &c
+		*caser = &c
 	}
-	return e.caser.String(s)
+	return (*caser).String(s)
 }
 
 // foldASCII is fold for pure ASCII text, where Unicode case folding is

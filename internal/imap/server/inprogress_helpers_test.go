@@ -76,7 +76,7 @@ func TestDoLongCountsProgress(t *testing.T) {
 	if st != "OK Fetch completed." || strings.Join(got, "\n") != strings.Join(want, "\n") || updates != 3 {
 		t.Fatalf("FETCH: %q %q, %d updates; want %q, 3 updates", got, st, updates, want)
 	}
-	got, st, updates = c.doLong("SEARCH SUBJECT 3", 4)
+	got, st, updates = c.doLong("SEARCH OR SUBJECT 3 BODY nowhere", 4)
 	if st != "OK Search completed." || strings.Join(got, "\n") != "* SEARCH 4" || updates != 3 {
 		t.Fatalf("SEARCH: %q %q, %d updates; want [* SEARCH 4], 3 updates", got, st, updates)
 	}

@@ -110,6 +110,10 @@ func (s *session) searchUIDs(keys []proto.SearchKey) ([]uint32, error) {
 		}
 		candidates = append(candidates, u)
 	}
+	// Subject, From, To, Cc, Bcc alone: the store matches them itself.
+	if found, ok, err := s.searchIndexedHeaders(keys, candidates); ok { // search_headers.go
+		return found, err
+	}
 	opts := search.Needs(keys)
 	opts.TextOnly = search.TextOnly(keys) // only UID and text read: a narrower load
 	var found []uint32

@@ -104,12 +104,20 @@ func (s *session) matchMessages(keys []proto.SearchKey, extra store.FetchOptions
 		candidates = append(candidates, u)
 	}
 	opts := search.Needs(keys)
+	trivial := len(keys) == 1 && keys[0].Op == proto.SearchAll
+	// Header-only keys: the store finds the matches itself
+	// (search_headers.go), and only those are loaded, for extra alone.
+	if uids, ok, err := s.searchIndexedHeaders(keys, candidates); ok {
+		if err != nil {
+			return nil, err
+		}
+		candidates, opts, trivial = uids, store.FetchOptions{NoBlobID: true}, true
+	}
 	opts.SortKeys = opts.SortKeys || extra.SortKeys
 	opts.SortDatesOnly = extra.SortDatesOnly
 	opts.Structure = opts.Structure || extra.Structure
 	opts.SearchText = opts.SearchText || extra.SearchText
 	opts.SearchHeaders = opts.SearchHeaders || extra.SearchHeaders
-	trivial := len(keys) == 1 && keys[0].Op == proto.SearchAll
 	found := make([]store.Message, 0, len(candidates))
 	for start := 0; start < len(candidates); start += fetchBatch {
 		batch := candidates[start:min(start+fetchBatch, len(candidates))]

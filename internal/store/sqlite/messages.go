@@ -96,6 +96,9 @@ func ensureContent(ctx context.Context, tx querier, find *sql.Stmt, st *store.St
 	if err != nil {
 		return 0, err
 	}
+	if err := insertHeaderSearch(ctx, tx, id, st.Parsed); err != nil { // headersearch.go
+		return 0, err
+	}
 	return id, insertSortKeys(ctx, tx, id, ec.sortKeys)
 }
 

@@ -111,6 +111,9 @@ CREATE TABLE subscriptions (
 	quotaSchema,
 	// 8: mailbox and server metadata (metadata.go).
 	metadataSchema,
+	// 9: folded Subject, From, To, Cc and Bcc for SEARCH, backfilled from
+	// the stored header fields (headersearch.go).
+	headerSearchSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE
@@ -134,6 +137,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
 		}
 		if err := afterMigration(ctx, tx, migrations[i]); err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
+		}
+		if err := afterHeaderSearchMigration(ctx, tx, migrations[i]); err != nil { // headersearch.go
 			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
 		}
 	}

@@ -9,9 +9,28 @@
 #
 # Sizes (env): ROUNDS USERS APPEND_CLIENTS APPEND_COUNT MIXED_CLIENTS
 # MIXED_SESSIONS MIXED_BOX BIGBOX BODY_CLIENTS BODY_ROUNDS IDLE_N
-# IDLE_DELIVERIES IDLE_DIALERS. ROOST_BIN: use this roost binary instead of
-# building one. OUT (default: the repository) is where
+# IDLE_DELIVERIES IDLE_DIALERS IDLE_TIME IDLE_WAIT. ROOST_BIN: use this roost
+# binary instead of building one. OUT (default: the repository) is where
 # BENCHMARKS.md and bench/chart.svg go; KEEP=1 keeps the temporary directory.
+#
+# WORKLOADS (default append,mixed,bigbox,body,idle) runs only some of them.
+# RESULTS_SET names a separate set of results (bench/results/SET-roost-N.json,
+# SET-dovecot-N.json, SET-machine.txt) that BENCHMARKS.md shows in its own
+# section next to the main run's, e.g. the idle workload at 10,000
+# connections:
+#   WORKLOADS=idle IDLE_N=10000 ROUNDS=1 RESULTS_SET=idle10k bench/compare.sh
+#
+# The idle workload logs every connection in as the account "idle", whose
+# argon2id hash is made with IDLE_HASH_PARAMS (default m=64,t=1,p=1, ~0.1 ms
+# instead of ~0.14 s per login at Roost's defaults, which would make 10,000
+# logins take 25 minutes per server). Both servers get the same string, as
+# for the USERS accounts, and Roost runs with --password-hash-params set to
+# the same parameters: otherwise it would (rightly, for a real account)
+# replace the weak hash with a default-strength one at the first login, and
+# every later login would cost 0.14 s in Roost and 0.1 ms in Dovecot. The
+# USERS accounts keep default-strength hashes (LOGIN cost is part of the
+# mixed workload): a stored hash stronger than the server's parameters is
+# never rehashed. IDLE_HASH_PARAMS="" logs the idlers in as load0 instead.
 # Needs root for apt-get (Dovecot is installed when missing) and sqlite3
 # (to give Dovecot the same password hashes; falls back to doveadm pw).
 set -euo pipefail
@@ -25,6 +44,14 @@ fi
 : "${ROUNDS:=3}" "${USERS:=10}" "${APPEND_CLIENTS:=4}" "${APPEND_COUNT:=3000}"
 : "${MIXED_CLIENTS:=8}" "${MIXED_SESSIONS:=15}" "${MIXED_BOX:=200}" "${BIGBOX:=100000}"
 : "${BODY_CLIENTS:=4}" "${BODY_ROUNDS:=3}" "${IDLE_N:=500}" "${IDLE_DELIVERIES:=5}" "${IDLE_DIALERS:=16}"
+WORKLOADS=${WORKLOADS:-append,mixed,bigbox,body,idle}
+RESULTS_SET=${RESULTS_SET:-}
+IDLE_HASH_PARAMS=${IDLE_HASH_PARAMS-m=64,t=1,p=1}
+: "${IDLE_TIME:=10m}" "${IDLE_WAIT:=60s}"
+if [[ -n $RESULTS_SET && ! $RESULTS_SET =~ ^[a-z0-9_]+$ ]]; then
+  echo "RESULTS_SET must be lower-case letters, digits and _" >&2; exit 2
+fi
+PREFIX=${RESULTS_SET:+$RESULTS_SET-}
 ROOST_PORT=${ROOST_PORT:-11243}
 DOVECOT_PORT=${DOVECOT_PORT:-11143}
 CONNS=$((IDLE_N + 1000))
@@ -75,13 +102,24 @@ if [[ -n ${ROOST_BIN:-} ]]; then
 else
   (cd "$ROOT" && go build -o "$WORK/roost" ./cmd/roost)
 fi
-(cd "$ROOT" && go build -o "$WORK/imapload" ./cmd/imapload && go build -o "$WORK/report" ./bench/report)
+(cd "$ROOT" && go build -o "$WORK/imapload" ./cmd/imapload && go build -o "$WORK/report" ./bench/report &&
+  go build -o "$WORK/argon2hash" ./bench/argon2hash)
 
 PASS="bench-$RANDOM$RANDOM"
 log "creating $USERS users in Roost"
 for i in $(seq 0 $((USERS - 1))); do
   printf '%s\n' "$PASS" | "$WORK/roost" user add "load$i" --password-stdin --data "$WORK/roost-data" >/dev/null
 done
+IDLE_ARGS=()
+ROOST_HASH_ARGS=()
+if [[ -n $IDLE_HASH_PARAMS ]]; then
+  IFS=, read -r hm ht hp <<<"$IDLE_HASH_PARAMS"
+  IDLE_HASH=$(printf '%s\n' "$PASS" | "$WORK/argon2hash" -m "${hm#m=}" -t "${ht#t=}" -p "${hp#p=}")
+  log "creating the idle account with the hash parameters $IDLE_HASH_PARAMS"
+  "$WORK/roost" user add idle --password-hash "$IDLE_HASH" --data "$WORK/roost-data" 2>/dev/null
+  IDLE_ARGS=(-idle-user idle)
+  ROOST_HASH_ARGS=(--password-hash-params "$IDLE_HASH_PARAMS")
+fi
 
 # Dovecot gets Roost's own argon2id hashes, so LOGIN costs the same work.
 D="$WORK/dovecot"
@@ -92,6 +130,7 @@ if command -v sqlite3 >/dev/null; then
 else
   h=$(doveadm pw -s ARGON2ID -r 2 -p "$PASS")
   for i in $(seq 0 $((USERS - 1))); do echo "load$i:$h"; done >"$D/passwd"
+  if [[ -n $IDLE_HASH_PARAMS ]]; then echo "idle:{ARGON2ID}$IDLE_HASH" >>"$D/passwd"; fi
 fi
 chmod 644 "$D/passwd"
 sed -e "s|@DIR@|$D|g" -e "s|@PORT@|$DOVECOT_PORT|g" -e "s|@CONNS@|$CONNS|g" \
@@ -112,7 +151,8 @@ DOVECOT_PID=$!
 # Roost's per-address and per-account connection limits and its per-account
 # IO rate (docs/CONFIG.md) would throttle the idle and mixed workloads, which
 # open hundreds of connections from 127.0.0.1 to ten accounts; Dovecot's
-# equivalents are raised in bench/dovecot.conf.in, so these go too.
+# equivalents are raised in bench/dovecot.conf.in, so these go too. The
+# password hash parameters: see IDLE_HASH_PARAMS above.
 cat >"$WORK/roost.toml" <<TOML
 [limits]
 max_connections_per_ip   = 0
@@ -121,6 +161,7 @@ io_rate                  = 0
 TOML
 log "starting Roost on 127.0.0.1:$ROOST_PORT"
 "$WORK/roost" serve --config "$WORK/roost.toml" --data "$WORK/roost-data" --imap "127.0.0.1:$ROOST_PORT" --imaps "" --log-level warn \
+  "${ROOST_HASH_ARGS[@]}" \
   >"$WORK/roost.log" 2>&1 &
 ROOST_PID=$!
 wait_port "$DOVECOT_PORT" "$DOVECOT_PID"
@@ -130,15 +171,16 @@ ARGS=(-pass "$PASS" -users "$USERS" -user 'load%d'
   -append-clients "$APPEND_CLIENTS" -append-count "$APPEND_COUNT"
   -mixed-clients "$MIXED_CLIENTS" -mixed-sessions "$MIXED_SESSIONS" -mixed-box "$MIXED_BOX"
   -bigbox-count "$BIGBOX" -body-clients "$BODY_CLIENTS" -body-rounds "$BODY_ROUNDS"
-  -idle-conns "$IDLE_N" -idle-deliveries "$IDLE_DELIVERIES" -idle-dialers "$IDLE_DIALERS")
+  -idle-conns "$IDLE_N" -idle-deliveries "$IDLE_DELIVERIES" -idle-dialers "$IDLE_DIALERS"
+  -idle-time "$IDLE_TIME" -idle-wait "$IDLE_WAIT" "${IDLE_ARGS[@]}" -workloads "$WORKLOADS")
 mkdir -p "$WORK/results"
 for r in $(seq 1 "$ROUNDS"); do
   log "round $r/$ROUNDS: roost"
   "$WORK/imapload" "${ARGS[@]}" -addr "127.0.0.1:$ROOST_PORT" -label roost \
-    -server-pid "$ROOST_PID" -json "$WORK/results/roost-$r.json" || log "roost round $r had errors"
+    -server-pid "$ROOST_PID" -json "$WORK/results/${PREFIX}roost-$r.json" || log "roost round $r had errors"
   log "round $r/$ROUNDS: dovecot"
   "$WORK/imapload" "${ARGS[@]}" -addr "127.0.0.1:$DOVECOT_PORT" -label dovecot \
-    -server-pid "$DOVECOT_PID" -server-tree -json "$WORK/results/dovecot-$r.json" || log "dovecot round $r had errors"
+    -server-pid "$DOVECOT_PID" -server-tree -json "$WORK/results/${PREFIX}dovecot-$r.json" || log "dovecot round $r had errors"
 done
 
 {
@@ -149,12 +191,17 @@ done
   echo "Roost: $("$WORK/roost" version) at commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' + uncommitted changes')"
   echo "Dovecot: $(dovecot --version)"
   echo "Go: $(go version | cut -d' ' -f3-)"
+  echo "Workloads: $WORKLOADS; idle account hash: ${IDLE_HASH_PARAMS:-none (load0)}"
   echo "Sizes: ROUNDS=$ROUNDS USERS=$USERS APPEND_CLIENTS=$APPEND_CLIENTS APPEND_COUNT=$APPEND_COUNT MIXED_CLIENTS=$MIXED_CLIENTS MIXED_SESSIONS=$MIXED_SESSIONS MIXED_BOX=$MIXED_BOX BIGBOX=$BIGBOX BODY_CLIENTS=$BODY_CLIENTS BODY_ROUNDS=$BODY_ROUNDS IDLE_N=$IDLE_N IDLE_DELIVERIES=$IDLE_DELIVERIES IDLE_DIALERS=$IDLE_DIALERS"
   echo "Run time: $(( ($(date +%s) - START + 30) / 60 )) min ($(( $(date +%s) - START )) s, setup and both servers included)"
-} >"$WORK/results/machine.txt"
+} >"$WORK/results/${PREFIX}machine.txt"
 
+# Raw JSON goes to bench/results (re-run bench/report without re-measuring);
+# this set's files from an earlier run go first, other sets stay, and the
+# report is made from all of them.
 mkdir -p "$OUT/bench/results"
-cp "$WORK"/results/* "$OUT/bench/results/"   # raw JSON: re-run bench/report without re-measuring
-"$WORK/report" -results "$WORK/results" -md "$OUT/BENCHMARKS.md" -svg "$OUT/bench/chart.svg" \
+rm -f "$OUT/bench/results/${PREFIX}roost-"*.json "$OUT/bench/results/${PREFIX}dovecot-"*.json
+cp "$WORK"/results/* "$OUT/bench/results/"
+"$WORK/report" -results "$OUT/bench/results" -md "$OUT/BENCHMARKS.md" -svg "$OUT/bench/chart.svg" \
   -analysis "$ROOT/bench/analysis.md"
 log "wrote $OUT/BENCHMARKS.md and $OUT/bench/chart.svg"

@@ -28,7 +28,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	restore := auth.UseParamsForTesting(auth.TestParams)
+	restore := auth.UseParams(auth.TestParams)
 	code := m.Run()
 	restore()
 	os.Exit(code)

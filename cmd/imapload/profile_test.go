@@ -70,7 +70,7 @@ func BenchmarkBigboxFill(b *testing.B) {
 // BenchmarkMixedProductionHash runs the mixed workload with the real
 // argon2id cost, to see where a loaded server spends its time.
 func BenchmarkMixedProductionHash(b *testing.B) {
-	restore := auth.UseParamsForTesting(auth.DefaultParams)
+	restore := auth.UseParams(auth.DefaultParams)
 	defer restore()
 	cfg := benchConfig(b, startRoost(b))
 	for b.Loop() {

@@ -2,9 +2,11 @@ package main
 
 // Workload "idle": N connections logged in, SELECTed on one mailbox and
 // IDLE (RFC 2177 / RFC 9051 §6.3.13). Measures the server's memory per
-// idle connection (from /proc, between N/2 and N connections) and, for a few APPENDs made
-// by another connection, the time until every idler has seen the new
-// EXISTS.
+// idle connection (from /proc, between N/2 and N connections), how long
+// setting the connections up took (connect + LOGIN per connection, and
+// connections set up per second) and, for a few APPENDs made by another
+// connection, the time until every idler has seen the new EXISTS. Every
+// connection logs in as -idle-user (Config.idleLogin).
 
 import (
 	"context"
@@ -28,7 +30,7 @@ func runIdle(ctx context.Context, cfg *Config) *Result {
 	if lim, err := raiseNoFile(uint64(n) + 256); err != nil || lim < uint64(n)+64 {
 		r.Notes = append(r.Notes, fmt.Sprintf("open-files limit %d (%v) may cap the connections", lim, err))
 	}
-	appender, err := cfg.login(ctx, 0)
+	appender, err := cfg.idleLogin(ctx)
 	if err != nil {
 		return r.fail(err)
 	}
@@ -42,7 +44,7 @@ func runIdle(ctx context.Context, cfg *Config) *Result {
 	// such as argon2id allocates tens of MiB per login) and the difference
 	// is what the idle connections themselves hold.
 	if err := runClients(ctx, max(1, cfg.IdleDialers), func(ctx context.Context, _ int) error {
-		c, err := cfg.login(ctx, 0)
+		c, err := cfg.idleLogin(ctx)
 		if err != nil {
 			return err
 		}
@@ -57,7 +59,10 @@ func runIdle(ctx context.Context, cfg *Config) *Result {
 	// difference is what the extra idle connections hold.
 	before, memErr := measure(cfg)
 	half := n / 2
-	idlers, err := openIdlers(ctx, cfg, half)
+	logins := newLatencies()
+	setupStart := time.Now()
+	idlers, err := openIdlers(ctx, cfg, half, logins)
+	setup := time.Since(setupStart)
 	var mid memSample
 	if err == nil && memErr == nil {
 		time.Sleep(cfg.IdleSettle)
@@ -65,7 +70,9 @@ func runIdle(ctx context.Context, cfg *Config) *Result {
 	}
 	if err == nil {
 		var more []*idler
-		more, err = openIdlers(ctx, cfg, n-half)
+		setupStart = time.Now()
+		more, err = openIdlers(ctx, cfg, n-half, logins)
+		setup += time.Since(setupStart)
 		idlers = append(idlers, more...)
 	}
 	defer closeIdlers(idlers)
@@ -75,6 +82,13 @@ func runIdle(ctx context.Context, cfg *Config) *Result {
 	}
 	if len(idlers) == 0 {
 		return r
+	}
+	if s := logins.Samples("login"); len(s) > 0 {
+		// Connect + greeting + LOGIN, IdleDialers at a time; SELECT and
+		// IDLE are left out (setup_conns_per_s includes them).
+		r.addDuration("login_p50_ms", percentile(s, 50))
+		r.addDuration("login_p99_ms", percentile(s, 99))
+		r.add("setup_conns_per_s", perSecond(float64(len(idlers)), setup), "conn/s", "higher")
 	}
 	if memErr == nil && len(idlers) == n && n-half > 0 {
 		time.Sleep(cfg.IdleSettle)
@@ -117,7 +131,7 @@ func measure(cfg *Config) (memSample, error) {
 
 // openIdlers sets up n idling connections, IdleDialers at a time, within
 // IdleDuration. It returns those that made it and the first error.
-func openIdlers(ctx context.Context, cfg *Config, n int) ([]*idler, error) {
+func openIdlers(ctx context.Context, cfg *Config, n int, logins *Latencies) ([]*idler, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.IdleDuration)
 	defer cancel()
 	var (
@@ -134,7 +148,7 @@ func openIdlers(ctx context.Context, cfg *Config, n int) ([]*idler, error) {
 			}
 			next++
 			mu.Unlock()
-			id, err := startIdle(ctx, cfg)
+			id, err := startIdle(ctx, cfg, logins)
 			if err != nil {
 				return err
 			}
@@ -147,11 +161,13 @@ func openIdlers(ctx context.Context, cfg *Config, n int) ([]*idler, error) {
 	return idlers, err
 }
 
-func startIdle(ctx context.Context, cfg *Config) (*idler, error) {
-	c, err := cfg.login(ctx, 0)
+func startIdle(ctx context.Context, cfg *Config, logins *Latencies) (*idler, error) {
+	start := time.Now()
+	c, err := cfg.idleLogin(ctx)
 	if err != nil {
 		return nil, err
 	}
+	logins.Add("login", time.Since(start))
 	exists, err := c.Select(idleBox)
 	if err == nil {
 		err = c.startIdle()

@@ -20,7 +20,7 @@ import (
 // TestCheckFindsCorruption damages a store in five ways and requires
 // roost check to report each problem and exit 1; the intact store passes.
 func TestCheckFindsCorruption(t *testing.T) {
-	t.Cleanup(auth.UseParamsForTesting(auth.TestParams))
+	t.Cleanup(auth.UseParams(auth.TestParams))
 	dir := t.TempDir()
 	st, err := sqlite.Open(dir, sqlite.Options{})
 	if err != nil {

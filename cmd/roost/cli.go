@@ -159,7 +159,8 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				// fs.Parse has already printed the usage (the flag
+				// package calls Usage itself for -h and --help).
 				return nil, err
 			}
 			return nil, usagef("%v", err)

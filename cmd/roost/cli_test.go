@@ -78,7 +78,7 @@ func TestReadPassword(t *testing.T) {
 }
 
 func TestUserCommandsInProcess(t *testing.T) {
-	t.Cleanup(auth.UseParamsForTesting(auth.TestParams))
+	t.Cleanup(auth.UseParams(auth.TestParams))
 	data := t.TempDir()
 	env := map[string]string{"ROOST_DATA": data}
 
@@ -103,6 +103,42 @@ func TestUserCommandsInProcess(t *testing.T) {
 	code, stdout, stderr = runCLI(t, "", env, "check")
 	if code != 0 || stdout != "ok: no problems found in "+data+"\n" || stderr != "" {
 		t.Fatalf("check: %d %q %q", code, stdout, stderr)
+	}
+}
+
+func TestUserAddPasswordHash(t *testing.T) {
+	t.Cleanup(auth.UseParams(auth.TestParams))
+	env := map[string]string{"ROOST_DATA": t.TempDir()}
+	hash, err := auth.HashWith("imported", auth.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "", env, "user", "add", "zed", "--password-hash", hash)
+	if code != 0 || stdout != "" || stderr != "created user zed with the given password hash\n" {
+		t.Fatalf("user add --password-hash: %d %q %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "", env, "user", "add", "amy", "--password-hash", "$argon2id$nonsense")
+	if code != 1 || !strings.Contains(stderr, "not a usable argon2id hash") {
+		t.Fatalf("bad hash: %d %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "pw\n", env, "user", "add", "amy", "--password-stdin", "--password-hash", hash)
+	if code != 2 || !strings.Contains(stderr, "--password-stdin and --password-hash exclude each other") {
+		t.Fatalf("both flags: %d %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "", env, "user", "passwd", "zed", "--password-hash", hash)
+	if code != 0 || stderr != "changed the password hash of zed\n" {
+		t.Fatalf("user passwd --password-hash: %d %q", code, stderr)
+	}
+	code, stdout, _ = runCLI(t, "", env, "user", "list")
+	if code != 0 || stdout != "zed\n" {
+		t.Fatalf("user list: %d %q", code, stdout)
+	}
+}
+
+func TestServePasswordHashParamsRefused(t *testing.T) {
+	code, _, stderr := runCLI(t, "", map[string]string{"ROOST_DATA": t.TempDir()}, "serve", "--password-hash-params", "m=1,t=1,p=1")
+	if code != 2 || !strings.Contains(stderr, "out of range") {
+		t.Fatalf("serve with bad params: %d %q", code, stderr)
 	}
 }
 

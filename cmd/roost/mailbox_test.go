@@ -8,7 +8,7 @@ import (
 )
 
 func TestMailboxShareCommands(t *testing.T) {
-	t.Cleanup(auth.UseParamsForTesting(auth.TestParams))
+	t.Cleanup(auth.UseParams(auth.TestParams))
 	env := map[string]string{"ROOST_DATA": t.TempDir()}
 	for _, u := range []string{"bob", "carol"} {
 		if code, _, stderr := runCLI(t, "pw\n", env, "user", "add", u, "--password-stdin"); code != 0 {

@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"roost/internal/app"
+	"roost/internal/auth"
 	"roost/internal/config"
 )
 
@@ -34,6 +36,13 @@ pair, established sessions continue. A pair that does not load (or whose key
 does not match the certificate) is refused with an error in the log, and
 the previous one stays in use.
 
+--password-hash-params sets the argon2id cost of the password hashes the
+server makes, written as in a hash: m=KiB,t=passes,p=lanes (default
+m=65536,t=2,p=2, about 0.1 s and 64 MiB per login). A login whose stored
+hash is weaker is rehashed with these; stronger ones are kept as they are.
+Lowering them makes stolen hashes cheaper to crack: meant for very small
+machines and for benchmarks (bench/compare.sh).
+
 Flags override the config file; the log goes to stderr.`
 
 func runServe(e *env, args []string) error {
@@ -45,6 +54,7 @@ func runServe(e *env, args []string) error {
 	certFile := fs.String("cert", "", "TLS certificate chain `FILE` (PEM); default: self-signed in DATA/tls")
 	keyFile := fs.String("key", "", "TLS private key `FILE` (PEM)")
 	logLevel := fs.String("log-level", "", "log `LEVEL`: debug, info, warn or error (default info)")
+	hashParams := fs.String("password-hash-params", "", "argon2id cost of new and upgraded password hashes, `m=KiB,t=passes,p=lanes` (default m=65536,t=2,p=2)")
 	positional, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -74,6 +84,14 @@ func runServe(e *env, args []string) error {
 	})
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	var params *auth.Params
+	if *hashParams != "" {
+		p, err := app.ParseHashParams(*hashParams)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		params = &p
 	}
 	if *demo {
 		// Refuse before touching the data directory.
@@ -116,5 +134,36 @@ func runServe(e *env, args []string) error {
 		}
 	}()
 
-	return app.Run(ctx, app.Options{Config: cfg, Demo: *demo, Logger: logger, Out: e.stdout, Reload: reload})
+	return app.Run(ctx, app.Options{Config: cfg, Demo: *demo, Logger: logger, Out: e.stdout, Reload: reload,
+		HashParams: params, CPUs: oneMoreProcThanCores(e)})
+}
+
+// oneMoreProcThanCores lets the Go scheduler run one more goroutine at once
+// than there are cores (unless $GOMAXPROCS says otherwise) and returns the
+// core count it started from.
+//
+// Why: a password check is argon2id with 2 lanes, two goroutines that keep
+// two Ps busy for ~0.1 s, and the server runs at most one per two cores
+// (server/login_guard.go). With GOMAXPROCS equal to the cores, on 2 cores
+// every other session's next command then waits for a P until the Go
+// scheduler preempts a hashing goroutine, which it does only after 10 ms:
+// the mixed benchmark's LOGOUT p99 was 7.4 ms against Dovecot's 4.4 ms
+// (BENCHMARKS.md). With a spare P that command runs at once on a third OS
+// thread and the kernel shares the cores between it and the hashing
+// threads in much finer slices. Measured with the mixed workload (8
+// clients, 15 sessions each, `roost serve` on 2 cores shared with other
+// CPU-heavy jobs, so every number is higher and noisier than in
+// BENCHMARKS.md), alternating runs: GOMAXPROCS 2 vs 3, LOGOUT p99
+// 59/48/27 vs 11/15/14 ms, CONNECT p99 89/54/100 vs 68/20/18 ms; this
+// code vs before, LOGOUT p99 30/32/7.6 vs 92/13/22 ms; the other
+// commands' p99, LOGIN and throughput unchanged within the noise.
+// GOMAXPROCS 4 was worse for every command: it doubles the verification
+// slots (before maxVerifications in internal/app), so hashing takes every
+// P again.
+func oneMoreProcThanCores(e *env) int {
+	cores := runtime.GOMAXPROCS(0) // the runtime's default: CPUs, or the cgroup's CPU limit
+	if e.getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(cores + 1)
+	}
+	return cores
 }

@@ -18,7 +18,8 @@ Manages accounts in the data directory. These commands work while the
 server is running.
 
   roost user add NAME [--password-stdin]     create an account
-  roost user passwd NAME [--password-stdin]  change its password
+  roost user add NAME --password-hash HASH   create it with an existing argon2id hash
+  roost user passwd NAME [--password-stdin | --password-hash HASH]  change its password
   roost user list                            list the accounts
   roost user delete NAME                     delete an account and all its mail
   roost user quota NAME [--storage 2G] [--messages N]  show or set its quota (quota.go)
@@ -26,7 +27,19 @@ server is running.
 
 Without --password-stdin, add and passwd generate a strong password and
 print it once. With it, the password is the first line of standard input:
-  printf '%s\n' "$PASSWORD" | roost user add alice --password-stdin`
+  printf '%s\n' "$PASSWORD" | roost user add alice --password-stdin
+` + passwordHashHelp
+
+// passwordHashHelp explains --password-hash, in `roost user --help` and in
+// the help of add and passwd.
+const passwordHashHelp = `
+--password-hash imports a hash made elsewhere, as when moving accounts from
+another server: an argon2id hash in PHC form,
+  $argon2id$v=19$m=65536,t=2,p=2$<salt>$<key>
+(from Dovecot's {ARGON2ID} scheme, drop the {ARGON2ID} prefix). It is checked
+by verifying it once. The account gets its SCRAM-SHA-256 verifier at its
+first password login, and a hash with weaker parameters than the server's is
+replaced by a fresh one then.`
 
 // maxPasswordInput bounds what --password-stdin reads.
 const maxPasswordInput = 4096
@@ -65,15 +78,23 @@ func runUserSetPassword(e *env, sub string, args []string) error {
 		synopsis, desc = "user passwd NAME [--password-stdin] [--data DIR] [--config FILE]",
 			"Replaces the password of the account NAME. Open sessions stay logged in."
 	}
-	fs := newFlagSet(e, "user "+sub, synopsis, desc+"\nWithout --password-stdin a strong password is generated and printed once.")
+	synopsis = strings.Replace(synopsis, "[--password-stdin]", "[--password-stdin | --password-hash HASH]", 1)
+	fs := newFlagSet(e, "user "+sub, synopsis, desc+"\nWithout --password-stdin a strong password is generated and printed once.\n"+passwordHashHelp)
 	sf := addStoreFlags(fs)
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	hash := fs.String("password-hash", "", "use this argon2id `HASH` ($argon2id$v=19$m=...) instead of a password")
 	name, err := oneName(fs, args)
 	if err != nil {
 		return err
 	}
 	if err := app.ValidateUsername(name); err != nil {
 		return usagef("%v", err)
+	}
+	if *hash != "" {
+		if *fromStdin {
+			return usagef("--password-stdin and --password-hash exclude each other")
+		}
+		return runUserImportHash(e, sub, sf, name, *hash)
 	}
 
 	password := ""
@@ -117,6 +138,36 @@ func runUserSetPassword(e *env, sub string, args []string) error {
 		fmt.Fprintf(e.stderr, "generated password (shown only now):\n")
 		fmt.Fprintln(e.stdout, password)
 	}
+	return nil
+}
+
+// runUserImportHash is `user add|passwd NAME --password-hash HASH`.
+func runUserImportHash(e *env, sub string, sf *storeFlags, name, hash string) error {
+	// Check the hash before touching (or creating) the data directory.
+	if err := app.CheckPasswordHash(hash); err != nil {
+		return err
+	}
+	cfg, err := sf.load(e)
+	if err != nil {
+		return err
+	}
+	b, err := app.OpenStore(cfg.Data, storeMode(sub))
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	ctx := context.Background()
+	if sub == "add" {
+		if _, err := app.ImportUser(ctx, b, name, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "created user %s with the given password hash\n", name)
+		return nil
+	}
+	if err := app.SetPasswordHash(ctx, b, name, hash); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "changed the password hash of %s\n", name)
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"os"
 	"sync"
 
+	"roost/internal/auth"
 	"roost/internal/auth/limiter"
 	"roost/internal/config"
 	"roost/internal/imap/server"
@@ -38,6 +39,16 @@ type Options struct {
 	// Reload, when it receives, reloads the TLS certificate and key
 	// (roost serve sends on SIGHUP); nil means never.
 	Reload <-chan struct{}
+	// HashParams, when set, are the argon2id parameters of the hashes the
+	// server makes (a login whose stored hash is weaker than these is
+	// rehashed with them) instead of auth.DefaultParams, for as long as
+	// Run runs (`roost serve --password-hash-params`, ParseHashParams).
+	HashParams *auth.Params
+	// CPUs, when positive, is the number of cores the server may use
+	// (roost serve raises GOMAXPROCS above it, cmd/roost/serve.go);
+	// password checks at once are kept to one per two of them, as
+	// argon2id's two lanes keep two cores busy.
+	CPUs int
 }
 
 // listener is one bound socket and what it serves.
@@ -61,6 +72,18 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Demo {
 		if err := CheckDemoListeners(cfg.Listen); err != nil {
 			return err
+		}
+	}
+
+	if opts.HashParams != nil {
+		p := *opts.HashParams
+		// internal/auth's process-wide parameters are the only way to set
+		// the cost of the hashes Login makes; the server is the process.
+		defer auth.UseParams(p)()
+		if weakerThanDefault(p) {
+			log.Warn("password hashes weaker than the default: new and upgraded hashes are cheaper to crack",
+				"params", fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads),
+				"default", fmt.Sprintf("m=%d,t=%d,p=%d", auth.DefaultParams.Memory, auth.DefaultParams.Time, auth.DefaultParams.Threads))
 		}
 	}
 
@@ -111,7 +134,7 @@ func Run(ctx context.Context, opts Options) error {
 		// Hardening (docs/CONFIG.md "Limits and login protection").
 		MaxConnsPerIP:       config.NoLimit(cfg.Limits.MaxConnsPerIP),
 		MaxConnsPerUser:     config.NoLimit(cfg.Limits.MaxConnsPerUser),
-		MaxConcurrentLogins: cfg.Limits.MaxConcurrentLogins,
+		MaxConcurrentLogins: maxVerifications(cfg.Limits.MaxConcurrentLogins, opts.CPUs),
 		IORate:              ioRate(cfg.Limits.IORate),
 		IOBurst:             cfg.Limits.IOBurst,
 		// iOS Mail's low-cost mode (docs/CONFIG.md).
@@ -127,6 +150,16 @@ func Run(ctx context.Context, opts Options) error {
 		},
 	})
 	return serve(ctx, srv, listeners, cfg, opts, cert, certs, log)
+}
+
+// maxVerifications bounds the configured concurrent password checks to
+// one per two cores when the core count is known: the server's own bound
+// counts GOMAXPROCS, which roost serve sets one above the cores.
+func maxVerifications(configured, cpus int) int {
+	if cpus <= 0 {
+		return configured
+	}
+	return min(configured, max(1, cpus/2))
 }
 
 // ioRate maps the configured rate (0: no limit) to server.Config's

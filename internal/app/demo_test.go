@@ -19,7 +19,7 @@ import (
 )
 
 func fastHashes(t *testing.T) {
-	t.Cleanup(auth.UseParamsForTesting(auth.TestParams))
+	t.Cleanup(auth.UseParams(auth.TestParams))
 }
 
 func TestWelcomeMessage(t *testing.T) {

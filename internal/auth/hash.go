@@ -54,7 +54,7 @@ var TestParams = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32
 // current holds the parameters Hash uses and Verify compares against. It is
 // the package's one piece of mutable state, and it exists only so that tests
 // of other packages (which reach auth through Login) can make hashing cheap:
-// see UseParamsForTesting. Production code never changes it.
+// see UseParams. Production code never changes it.
 var current atomic.Pointer[Params]
 
 func currentParams() Params {
@@ -64,11 +64,12 @@ func currentParams() Params {
 	return DefaultParams
 }
 
-// UseParamsForTesting makes Hash, Login and the needsRehash check of Verify
-// use p instead of DefaultParams until the returned restore function is
-// called. Meant for tests (typically auth.UseParamsForTesting(auth.TestParams)
-// in TestMain); it affects the whole process.
-func UseParamsForTesting(p Params) (restore func()) {
+// UseParams makes Hash, Login and the needsRehash check of Verify use p
+// instead of DefaultParams until the returned restore function is called.
+// It affects the whole process: `roost serve --password-hash-params` sets
+// the server's cost with it, and tests make hashing cheap with
+// auth.UseParams(auth.TestParams).
+func UseParams(p Params) (restore func()) {
 	old := current.Swap(&p)
 	return func() { current.Store(old) }
 }

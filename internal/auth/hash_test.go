@@ -39,14 +39,14 @@ func TestNeedsRehash(t *testing.T) {
 	}
 	stronger := TestParams
 	stronger.Memory = 128
-	restore := UseParamsForTesting(stronger)
+	restore := UseParams(stronger)
 	ok, rehash, err := Verify(weak, "pw")
 	restore()
 	if err != nil || !ok || !rehash {
 		t.Fatalf("Verify(weak hash) = %v, %v, %v; want true, true, nil", ok, rehash, err)
 	}
 
-	restore = UseParamsForTesting(TestParams)
+	restore = UseParams(TestParams)
 	defer restore()
 	ok, rehash, err = Verify(weak, "pw")
 	if err != nil || !ok || rehash {

@@ -20,7 +20,7 @@ func openStore(t *testing.T) *sqlite.Store {
 }
 
 func TestLogin(t *testing.T) {
-	defer UseParamsForTesting(TestParams)()
+	defer UseParams(TestParams)()
 	ctx := context.Background()
 	s := openStore(t)
 	h, err := Hash("s3cret")
@@ -52,7 +52,7 @@ func TestLoginRehashes(t *testing.T) {
 	}
 	stronger := TestParams
 	stronger.Memory, stronger.Time = 256, 2
-	defer UseParamsForTesting(stronger)()
+	defer UseParams(stronger)()
 
 	if _, err := Login(ctx, s, "alice", "wrong"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("wrong password: %v", err)
@@ -75,7 +75,7 @@ func TestLoginRehashes(t *testing.T) {
 }
 
 func TestLoginWithCorruptHash(t *testing.T) {
-	defer UseParamsForTesting(TestParams)()
+	defer UseParams(TestParams)()
 	ctx := context.Background()
 	s := openStore(t)
 	if _, err := s.CreateUser(ctx, "alice", "not a hash"); err != nil {

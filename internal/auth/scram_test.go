@@ -10,7 +10,7 @@ import (
 )
 
 func TestSCRAMVerifierRoundTrip(t *testing.T) {
-	defer UseParamsForTesting(TestParams)()
+	defer UseParams(TestParams)()
 	v, err := SCRAMVerifier("pencil")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestSCRAMVerifierRoundTrip(t *testing.T) {
 }
 
 func TestCredentialsAndBackfill(t *testing.T) {
-	defer UseParamsForTesting(TestParams)()
+	defer UseParams(TestParams)()
 	ctx := context.Background()
 	s := openStore(t)
 	u, err := CreateUser(ctx, s, "carol", "pw1")

@@ -187,7 +187,7 @@ type client struct {
 
 func startServer(t *testing.T) *client {
 	t.Helper()
-	restore := auth.UseParamsForTesting(auth.TestParams)
+	restore := auth.UseParams(auth.TestParams)
 	t.Cleanup(restore)
 	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
 	if err != nil {

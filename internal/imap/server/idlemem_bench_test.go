@@ -22,7 +22,7 @@ import (
 //	go test -run '^$' -bench IdleConnectionMemory -benchtime 1x ./internal/imap/server
 func BenchmarkIdleConnectionMemory(b *testing.B) {
 	const conns = 500
-	restore := auth.UseParamsForTesting(auth.TestParams)
+	restore := auth.UseParams(auth.TestParams)
 	defer restore()
 	st, err := sqlite.Open(b.TempDir(), sqlite.Options{})
 	if err != nil {

@@ -287,7 +287,7 @@ func TestRehashOnLoginOverWire(t *testing.T) {
 	}
 	stronger := auth.TestParams
 	stronger.Memory, stronger.Time = 128, 2
-	restore := auth.UseParamsForTesting(stronger)
+	restore := auth.UseParams(stronger)
 	defer restore()
 	// A failed login does not rehash; the next successful one does.
 	c := ts.dial(t)

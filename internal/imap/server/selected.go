@@ -23,7 +23,7 @@ type selected struct {
 	// part of the snapshot.
 	baseModSeq uint64
 
-	uids   []uint32        // ascending; seq i+1 → uids[i]
+	uids   []uint32  // ascending; seq i+1 → uids[i]
 	recent recentSet // IMAP4rev1 \Recent, claimed by this session (recent.go)
 	// searchRes is the saved search result "$" as UIDs (RFC 5182).
 	searchRes []uint32

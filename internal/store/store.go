@@ -286,10 +286,13 @@ type Backend interface {
 	// Select returns a consistent snapshot of a mailbox. Watch before
 	// Select and ignore changes with ModSeq <= Snapshot.Mailbox.HighestModSeq.
 	Select(ctx context.Context, mailboxID int64) (*Snapshot, error)
-	// ClaimRecent atomically marks every message up to UIDNext as no longer
-	// recent and returns the first UID that was still recent (RFC 3501
-	// \Recent: only one session sees a message as recent).
-	ClaimRecent(ctx context.Context, mailboxID int64) (firstRecent uint32, err error)
+	// ClaimRecent atomically marks every message with a UID up to through
+	// as no longer recent and returns the lowest of their UIDs that was
+	// still recent, 0 if none (RFC 3501 \Recent: only one session sees a
+	// message as recent). A session claims what it is about to announce,
+	// so messages it has not heard of stay recent for whoever sees them
+	// first.
+	ClaimRecent(ctx context.Context, mailboxID int64, through uint32) (firstRecent uint32, err error)
 	// Messages returns the messages with the given UIDs (ascending; missing
 	// UIDs are skipped) in ascending UID order.
 	Messages(ctx context.Context, mailboxID int64, uids []uint32, opts FetchOptions) ([]Message, error)

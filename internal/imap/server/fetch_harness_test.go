@@ -95,7 +95,8 @@ func (e *msgEnv) add(name, raw string, date time.Time, flags ...string) uint32 {
 // that sessions opened afterwards show none.
 func (e *msgEnv) claimRecent(name string) {
 	e.t.Helper()
-	if _, err := e.store.ClaimRecent(context.Background(), e.mailbox(name).ID); err != nil {
+	mb := e.mailbox(name)
+	if _, err := e.store.ClaimRecent(context.Background(), mb.ID, mb.UIDNext-1); err != nil {
 		e.t.Fatal(err)
 	}
 }

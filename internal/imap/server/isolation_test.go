@@ -135,9 +135,9 @@ func (g *isoGuard) Select(ctx context.Context, id int64) (*store.Snapshot, error
 	return g.Backend.Select(ctx, id)
 }
 
-func (g *isoGuard) ClaimRecent(ctx context.Context, id int64) (uint32, error) {
+func (g *isoGuard) ClaimRecent(ctx context.Context, id int64, through uint32) (uint32, error) {
 	g.check("ClaimRecent", id)
-	return g.Backend.ClaimRecent(ctx, id)
+	return g.Backend.ClaimRecent(ctx, id, through)
 }
 
 func (g *isoGuard) Messages(ctx context.Context, id int64, uids []uint32, opts store.FetchOptions) ([]store.Message, error) {

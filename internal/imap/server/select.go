@@ -112,17 +112,7 @@ func (s *session) markInitialRecent(snap *store.Snapshot) {
 		// messages that arrive later are claimed when announced.
 		return
 	}
-	first, err := s.srv.backend.ClaimRecent(s.ctx, sel.mbox.ID)
-	if err != nil {
-		s.log.Warn("claim recent failed", "err", err)
-		return
-	}
-	if first == 0 {
-		return
-	}
-	if n := len(sel.uids); n > 0 {
-		sel.recent.add(first, sel.uids[n-1])
-	}
+	s.claimRecent()
 }
 
 // handleClose: expunge \Deleted messages silently when read-write, then

@@ -270,23 +270,21 @@ func (s *session) announceExists() {
 	}
 }
 
-// claimRecent takes the \Recent state of newly arrived messages for this
-// session (IMAP4rev1; RFC 3501 §2.3.2: only one session sees a message as
+// claimRecent takes the \Recent state of the messages this session knows
+// of (IMAP4rev1; RFC 3501 §2.3.2: only one session sees a message as
 // recent). EXAMINE sessions and IMAP4rev2 sessions do not claim.
 func (s *session) claimRecent() {
 	sel := s.sel
-	if s.rev2 || sel.readOnly {
+	n := len(sel.uids)
+	if s.rev2 || sel.readOnly || n == 0 {
 		return
 	}
-	first, err := s.srv.backend.ClaimRecent(s.ctx, sel.mbox.ID)
+	first, err := s.srv.backend.ClaimRecent(s.ctx, sel.mbox.ID, sel.uids[n-1])
 	if err != nil {
 		s.log.Warn("claim recent failed", "err", err)
 		return
 	}
-	if first == 0 {
-		return
-	}
-	if n := len(sel.uids); n > 0 {
+	if first != 0 {
 		sel.recent.add(first, sel.uids[n-1])
 	}
 }

@@ -243,30 +243,40 @@ func (s *Store) Select(ctx context.Context, mailboxID int64) (*store.Snapshot, e
 	return snap, nil
 }
 
-// ClaimRecent implements store.Backend. It returns the lowest UID of a
-// message that was still \Recent, or 0 if there was none; either way no
-// message with a UID below the mailbox's UIDNext is recent afterwards.
-func (s *Store) ClaimRecent(ctx context.Context, mailboxID int64) (uint32, error) {
-	var first uint32
+// ClaimRecent implements store.Backend. Messages with a UID at or above
+// the mailbox's recent_uid are recent; a claim raises it past through.
+func (s *Store) ClaimRecent(ctx context.Context, mailboxID int64, through uint32) (uint32, error) {
+	if through == 0 || s.claimed.covers(mailboxID, through) { // recent.go
+		return 0, nil
+	}
+	var first, claimedTo uint32
 	err := s.write(ctx, func(tx *sql.Tx, st *txState) error {
 		if _, err := getSelectable(ctx, tx, mailboxID); err != nil {
 			return err
 		}
-		var recentUID, uidNext uint32
-		if err := tx.QueryRowContext(ctx, "SELECT recent_uid, uidnext FROM mailboxes WHERE id = ?", mailboxID).Scan(&recentUID, &uidNext); err != nil {
+		var recentUID uint32
+		if err := tx.QueryRowContext(ctx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailboxID).Scan(&recentUID); err != nil {
 			return err
 		}
-		if recentUID >= uidNext {
+		if recentUID > through {
+			claimedTo = recentUID
 			return nil
 		}
 		var min sql.NullInt64
-		if err := tx.QueryRowContext(ctx, "SELECT min(uid) FROM mailbox_messages WHERE mailbox_id = ? AND uid >= ?", mailboxID, recentUID).Scan(&min); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT min(uid) FROM mailbox_messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?",
+			mailboxID, recentUID, through).Scan(&min); err != nil {
 			return err
 		}
 		first = uint32(min.Int64)
-		_, err := tx.ExecContext(ctx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", uidNext, mailboxID)
-		return err
+		if _, err := tx.ExecContext(ctx, "UPDATE mailboxes SET recent_uid = ? WHERE id = ?", through+1, mailboxID); err != nil {
+			return err
+		}
+		claimedTo = through + 1
+		return nil
 	})
+	if err == nil {
+		s.claimed.note(mailboxID, claimedTo)
+	}
 	return first, err
 }
 

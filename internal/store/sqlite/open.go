@@ -46,7 +46,8 @@ type Store struct {
 	w   *sql.DB // one connection, BEGIN IMMEDIATE
 	r   *sql.DB // readers
 
-	sel *selectCache // what SELECT needs of big mailboxes (selectcache.go)
+	sel     *selectCache // what SELECT needs of big mailboxes (selectcache.go)
+	claimed recentMemo   // how far \Recent is known to be claimed (recent.go)
 }
 
 var _ store.Backend = (*Store)(nil)

@@ -78,7 +78,7 @@ func TestSelectCacheMatchesColdSelect(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("deleted")
-	if _, err := s.ClaimRecent(ctx, mb.ID); err != nil {
+	if _, err := s.ClaimRecent(ctx, mb.ID, 10); err != nil {
 		t.Fatal(err)
 	}
 	appendN(mb.ID, 3, []string{`\Seen`})

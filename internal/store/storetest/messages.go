@@ -225,29 +225,31 @@ func testStatus(t *testing.T, b store.Backend) {
 func testClaimRecent(t *testing.T, b store.Backend) {
 	u := newUser(t, b, "alice")
 	inbox := mailbox(t, b, u.ID, "INBOX")
-	first, err := b.ClaimRecent(ctx, inbox.ID)
-	if err != nil || first != 0 {
-		t.Fatalf("ClaimRecent(empty) = %d, %v; want 0", first, err)
+	claim := func(through, want uint32) {
+		t.Helper()
+		first, err := b.ClaimRecent(ctx, inbox.ID, through)
+		if err != nil || first != want {
+			t.Fatalf("ClaimRecent(through %d) = %d, %v; want %d", through, first, err, want)
+		}
 	}
+	claim(0, 0) // empty mailbox
 	appendN(t, b, inbox.ID, 1, 3)
-	first, err = b.ClaimRecent(ctx, inbox.ID)
-	if err != nil || first != 1 {
-		t.Fatalf("ClaimRecent = %d, %v; want 1", first, err)
-	}
-	first, err = b.ClaimRecent(ctx, inbox.ID)
-	if err != nil || first != 0 {
-		t.Fatalf("second ClaimRecent = %d, %v; want 0", first, err)
-	}
+	// A session that has seen UIDs 1-2 claims those; 3 stays recent for
+	// whoever announces it first.
+	claim(2, 1)
 	st, _ := b.Status(ctx, inbox.ID)
+	equal(t, "Recent after a claim through 2", st.Recent, uint32(1))
+	claim(2, 0)
+	claim(3, 3)
+	claim(3, 0)
+	st, _ = b.Status(ctx, inbox.ID)
 	equal(t, "Recent after claim", st.Recent, uint32(0))
 
 	appendN(t, b, inbox.ID, 4, 2)
 	st, _ = b.Status(ctx, inbox.ID)
 	equal(t, "Recent after new mail", st.Recent, uint32(2))
-	first, err = b.ClaimRecent(ctx, inbox.ID)
-	if err != nil || first != 4 {
-		t.Fatalf("ClaimRecent after new mail = %d, %v; want 4", first, err)
-	}
+	claim(1, 0)
+	claim(5, 4)
 	// Copies are recent in their new mailbox.
 	trash := mailbox(t, b, u.ID, "Trash")
 	if _, err := b.Copy(ctx, inbox.ID, uids(1), trash.ID); err != nil {
@@ -255,7 +257,7 @@ func testClaimRecent(t *testing.T, b store.Backend) {
 	}
 	st, _ = b.Status(ctx, trash.ID)
 	equal(t, "Recent of a copy", st.Recent, uint32(1))
-	if _, err := b.ClaimRecent(ctx, 987654); !errors.Is(err, store.ErrNoMailbox) {
+	if _, err := b.ClaimRecent(ctx, 987654, 1); !errors.Is(err, store.ErrNoMailbox) {
 		t.Fatalf("ClaimRecent(unknown) err = %v, want ErrNoMailbox", err)
 	}
 }

@@ -292,127 +292,27 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	if servedByCache(opts) { // selectcache_fetch.go
-		msgs, ok, err := s.cachedMessages(ctx, tx, mb, uids, opts)
-		if err == nil && ok {
-			err = overlayViewerSeen(ctx, tx, mb, msgs) // per-user \Seen, seen.go
-		}
-		if err != nil || ok {
-			return msgs, mapErr(err)
-		}
-	}
 	if textOnly(opts) {
 		msgs, err := searchTextOnly(ctx, tx, mailboxID, uids, opts) // messages_text.go
 		return msgs, mapErr(err)
 	}
-	// The contents row (blob ID, Date header) is one more b-tree lookup
-	// per message: skipped when nothing needs it (a flags-only FETCH).
-	headersOnly := opts.SearchHeaders && !opts.SearchText
-	searchText := opts.SearchText || opts.SearchHeaders
-	// The structure carries the Date header itself (encodeContent), so
-	// it needs no contents.sent_date.
-	withContent := !opts.NoBlobID || searchText || opts.SortKeys
-	query := `SELECT mm.uid, mm.modseq, mm.flags, mm.keywords, mm.internal_date, mm.internal_tz, mm.save_date,
-		mm.size`
-	if withContent {
-		query += ", c.blob_id, c.sent_date"
+	// The message's own columns (flags, MODSEQ, dates, size) come from the
+	// select cache when it can give them (selectcache_fetch.go), which is
+	// all a flag FETCH or a date SORT needs; the content tables supply the
+	// rest (messages_content.go).
+	full := servedByCache(opts)
+	cacheOpts := opts
+	if !full {
+		cacheOpts = store.FetchOptions{NoBlobID: true}
 	}
-	join := ""
-	if opts.Structure {
-		query += ", p.parsed"
+	msgs, cached, err := s.cachedMessages(ctx, tx, mb, uids, cacheOpts)
+	switch {
+	case err != nil:
+	case !cached:
+		msgs, err = loadRows(ctx, tx, mailboxID, uids, opts)
+	case !full:
+		err = loadContent(ctx, tx, mailboxID, msgs, opts)
 	}
-	if headersOnly {
-		query += ", p.headers"
-	} else if opts.SearchText {
-		query += ", p.headers, p.body_text"
-	}
-	if opts.Structure || searchText {
-		join = " JOIN content_parsed p ON p.content_id = mm.content_id"
-	}
-	// The string sort keys are a join and nine columns per row; a sort
-	// by dates or size needs only contents.sent_date, read anyway.
-	sortStrings := opts.SortKeys && !opts.SortDatesOnly
-	if sortStrings {
-		query += sortKeyColumns
-		join += sortKeyJoin
-	}
-	objCols, objJoin := objectColumns(opts) // objectid.go
-	query += objCols
-	join += objJoin
-	from := ` FROM mailbox_messages mm`
-	if withContent {
-		from += ` JOIN contents c ON c.id = mm.content_id`
-	}
-	query += from + join +
-		` WHERE mm.mailbox_id = ? AND mm.uid BETWEEN ? AND ? ORDER BY mm.uid`
-	z := zones{}
-	var saveDate, internalDate int64
-	var tz int
-	var flags int64
-	var keywords string
-	var sent sql.NullInt64
-	var parsed, headers []byte
-	var bodyText string
-	var sk sortKeyRow
-	var ob objectRow
-	msgs, err := queryUIDs(ctx, tx, mailboxID, uids, query, func(rows *sql.Rows) (store.Message, uint32, error) {
-		var m store.Message
-		dest := []any{&m.UID, &m.ModSeq, &flags, &keywords, &internalDate, &tz, &saveDate, &m.Size}
-		if withContent {
-			dest = append(dest, &m.BlobID, &sent)
-		}
-		if opts.Structure {
-			dest = append(dest, &parsed)
-		}
-		if headersOnly {
-			dest = append(dest, &headers)
-		} else if opts.SearchText {
-			dest = append(dest, &headers, &bodyText)
-		}
-		if sortStrings {
-			dest = append(dest, sk.dest()...)
-		}
-		dest = append(dest, ob.dest(opts)...)
-		if err := rows.Scan(dest...); err != nil {
-			return m, 0, err
-		}
-		m.Flags = flagList(flags, keywords)
-		m.InternalDate = z.at(internalDate, tz)
-		m.SaveDate = time.Unix(saveDate, 0).UTC()
-		if sortStrings {
-			m.Sort = sk.keys(sent)
-		} else if opts.SortKeys {
-			m.Sort = &store.SortKeys{}
-			if sent.Valid {
-				m.Sort.SentDate = time.Unix(sent.Int64, 0).UTC()
-			}
-		}
-		ob.apply(&m, opts)
-		if !opts.Structure && !searchText {
-			return m, m.UID, nil
-		}
-		p := &mime.Message{}
-		if opts.Structure && len(parsed) > 0 {
-			var err error
-			if p, err = mime.Unmarshal(parsed); err != nil {
-				return m, 0, fmt.Errorf("sqlite: decoding parse results of UID %d: %w", m.UID, err)
-			}
-		}
-		if p.Date.IsZero() && sent.Valid {
-			p.Date = time.Unix(sent.Int64, 0).UTC()
-		}
-		if searchText {
-			var err error
-			if p.Headers, err = decodeHeaders(headers); err != nil {
-				return m, 0, err
-			}
-			if opts.SearchText {
-				p.BodyText = bodyText
-			}
-		}
-		m.Parsed = p
-		return m, m.UID, nil
-	})
 	if err == nil {
 		err = overlayViewerSeen(ctx, tx, mb, msgs) // per-user \Seen, seen.go
 	}

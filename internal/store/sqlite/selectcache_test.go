@@ -135,5 +135,24 @@ func checkCachedMessages(t *testing.T, step string, s *Store, dir string, mailbo
 		if d := cmp.Diff(cold, warm); d != "" {
 			t.Fatalf("%s: cached Messages differ from the rows (-rows +cached):\n%s", step, d)
 		}
+		// Content loads take flags and dates from the cache and the
+		// rest from the rows: the same as reading everything from rows.
+		full := store.FetchOptions{Structure: true, SearchText: true, SortKeys: true, ThreadID: true, Preview: true}
+		mixed, err := s.Messages(ctx, mailboxID, uids, full)
+		if err != nil {
+			t.Fatalf("%s: Messages: %v", step, err)
+		}
+		tx, err := fresh.r.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := loadRows(ctx, tx, mailboxID, uids, full)
+		tx.Rollback()
+		if err != nil {
+			t.Fatalf("%s: loadRows: %v", step, err)
+		}
+		if d := cmp.Diff(rows, mixed); d != "" {
+			t.Fatalf("%s: Messages with content differ from the rows (-rows +cache and rows):\n%s", step, d)
+		}
 	}
 }

@@ -19,46 +19,33 @@ import (
 // maxParallelSyncs bounds the fsyncs (and open files) in flight.
 const maxParallelSyncs = 32
 
-// pendingSyncs is the set of temporary files not yet fsynced.
-type pendingSyncs struct {
-	mu    sync.Mutex
-	paths map[string]bool
-}
-
-func (p *pendingSyncs) add(path string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.paths == nil {
-		p.paths = make(map[string]bool)
-	}
-	p.paths[path] = true
-}
-
-func (p *pendingSyncs) has(path string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.paths[path]
-}
-
-func (p *pendingSyncs) done(path string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.paths, path)
-}
-
-// WriteUnsynced is Write without the fsync: the file must go through Sync
-// (or Commit/CommitBatch, which call it) before anything refers to it.
+// WriteUnsynced is Write that does not wait for the fsync: it starts it
+// in the background (pending.go), and the file must go through Sync (or
+// Commit/CommitBatch/Place, which call it) before anything refers to it.
 func (s *Store) WriteUnsynced(r io.Reader, limit int64) (*Temp, error) {
 	return s.write(r, limit, false)
 }
 
-// Sync fsyncs those of the temporary files at paths that were written by
-// WriteUnsynced and not fsynced yet, several at a time.
+// Sync waits until those of the temporary files at paths that were written
+// by WriteUnsynced are fsynced: it waits for the fsyncs started in the
+// background and does the others, several at a time.
 func (s *Store) Sync(paths []string) error {
 	var todo []string
 	for _, p := range paths {
-		if s.unsynced.has(p) {
+		pf := s.unsynced.get(p)
+		switch {
+		case pf == nil:
+		case pf.done == nil:
 			todo = append(todo, p)
+		default:
+			<-pf.done
+			if pf.err != nil {
+				// Not retried: after a failed fsync the kernel may have
+				// dropped the dirty pages, so that a second fsync
+				// succeeds without the data being on disk.
+				return fmt.Errorf("blob: fsync %s: %w", p, wrapIO(pf.err))
+			}
+			s.unsynced.done(p)
 		}
 	}
 	err := parallel(todo, func(p string) error {
@@ -84,49 +71,62 @@ func (s *Store) Sync(paths []string) error {
 // ids[i]): the files are fsynced, renamed into place, and every directory
 // that gained an entry is fsynced once.
 func (s *Store) CommitBatch(tmpPaths, ids []string) error {
+	var dirs DirSyncs
+	err := s.Place(tmpPaths, ids, &dirs)
+	return errors.Join(err, dirs.Wait())
+}
+
+// Place is CommitBatch without the wait for the directory fsyncs: the
+// files are fsynced and renamed into place, and the fsync of every
+// directory involved is started on dirs. The blobs are durable once
+// dirs.Wait returns nil; nothing may refer to them durably before that. A
+// group commit places the blobs of several writers on one DirSyncs, so
+// that a directory they share is fsynced once and the fsyncs overlap the
+// rest of the transaction.
+func (s *Store) Place(tmpPaths, ids []string, dirs *DirSyncs) error {
 	if len(tmpPaths) != len(ids) {
-		return errors.New("blob: CommitBatch: paths and ids differ in number")
+		return errors.New("blob: Place: paths and ids differ in number")
 	}
 	if err := s.Sync(tmpPaths); err != nil {
 		return err
 	}
-	dirs := make(map[string]bool)
-	newDir := false
+	// The fsyncs start once every file is in place: a MULTIAPPEND
+	// renames many files into each directory, and one fsync covers them.
+	touched := make(map[string]bool)
+	defer func() {
+		for d := range touched {
+			dirs.Add(d)
+		}
+	}()
 	for i, tmp := range tmpPaths {
 		final, err := s.path(ids[i])
 		if err != nil {
 			return err
 		}
+		dir := filepath.Dir(final)
 		if _, err := os.Stat(final); err == nil {
 			// Already stored (or an identical message earlier in the
-			// batch): drop the copy.
+			// batch): drop the copy. Whoever renamed it may not have
+			// fsynced its directory yet (another writer of the same group,
+			// or another process), so that fsync is ours too.
 			if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("blob: %w", err)
 			}
+			touched[dir] = true
 			continue
 		}
-		dir := filepath.Dir(final)
 		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 			if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 				return fmt.Errorf("blob: %w", wrapIO(err))
 			}
-			newDir = true
+			touched[s.blobs] = true
 		}
 		if err := os.Rename(tmp, final); err != nil {
 			return fmt.Errorf("blob: committing %s: %w", ids[i], wrapIO(err))
 		}
-		dirs[dir] = true
+		touched[dir] = true
 	}
-	if newDir {
-		if err := syncDir(s.blobs); err != nil {
-			return err
-		}
-	}
-	list := make([]string, 0, len(dirs))
-	for d := range dirs {
-		list = append(list, d)
-	}
-	return parallel(list, syncDir)
+	return nil
 }
 
 // parallel runs fn on every item, at most maxParallelSyncs at a time, and

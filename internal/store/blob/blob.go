@@ -87,16 +87,19 @@ func (s *Store) write(r io.Reader, limit int64, sync bool) (t *Temp, err error) 
 	if limit > 0 && n > limit {
 		return nil, fmt.Errorf("blob: %w (over %d bytes)", store.ErrTooLarge, limit)
 	}
-	if sync {
-		if err := f.Sync(); err != nil {
-			return nil, fmt.Errorf("blob: fsync %s: %w", f.Name(), wrapIO(err))
+	if !sync {
+		// The fsync goes on in the background while the caller parses
+		// the message; the file is closed when it is done.
+		if err := s.unsynced.add(f.Name(), f); err != nil {
+			return nil, fmt.Errorf("blob: %w", wrapIO(err))
 		}
+		return &Temp{Path: f.Name(), ID: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+	}
+	if err := f.Sync(); err != nil {
+		return nil, fmt.Errorf("blob: fsync %s: %w", f.Name(), wrapIO(err))
 	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("blob: %w", wrapIO(err))
-	}
-	if !sync {
-		s.unsynced.add(f.Name())
 	}
 	return &Temp{Path: f.Name(), ID: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
 }
@@ -106,32 +109,7 @@ func (s *Store) write(r io.Reader, limit int64, sync bool) (t *Temp, err error) 
 // dropped instead (it may already be gone if the same Temp is committed
 // twice).
 func (s *Store) Commit(tmpPath, id string) error {
-	if err := s.Sync([]string{tmpPath}); err != nil {
-		return err
-	}
-	final, err := s.path(id)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(final); err == nil {
-		if err := os.Remove(tmpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("blob: %w", err)
-		}
-		return nil
-	}
-	dir := filepath.Dir(final)
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("blob: %w", wrapIO(err))
-		}
-		if err := syncDir(s.blobs); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmpPath, final); err != nil {
-		return fmt.Errorf("blob: committing %s: %w", id, wrapIO(err))
-	}
-	return syncDir(dir)
+	return s.CommitBatch([]string{tmpPath}, []string{id})
 }
 
 // Discard removes a temporary file that will not be committed.

@@ -6,9 +6,11 @@
 //
 // The database runs in WAL mode with synchronous=FULL: a commit returns
 // after the WAL is fsynced, so a method that returned nil survives kill -9
-// and power loss. A message's blob is written and fsynced at Stage, and
-// renamed into place with a directory fsync inside the transaction that
-// first refers to it, before that transaction commits. When the last
+// and power loss. A message's blob is written at Stage and fsynced in the
+// background on the descriptor that wrote it (blob/pending.go); Append
+// waits for that fsync, renames the file into place inside the transaction
+// that first refers to it, and the commit waits for the directory fsync
+// (blob/dirsync.go). When the last
 // reference goes, the content row is deleted in the same transaction and
 // the file after the commit. A crash in between leaves only unreferenced
 // files, which the GC at Open removes (files younger than an hour are left
@@ -19,9 +21,12 @@
 // # Concurrency
 //
 // All writes in a process go through one connection under a mutex, in
-// BEGIN IMMEDIATE transactions; changes are published to the Hub after
-// commit while the mutex is still held, so watchers see them in MODSEQ
-// order. Reads use a pool of connections; WAL lets them run during writes,
+// BEGIN IMMEDIATE transactions. Writers that arrive while one commits are
+// run together in the next transaction, each in its own SAVEPOINT, so that
+// one fsync of the WAL serves them all and one writer's error undoes only
+// its own work (group commit, write.go). Changes are published to the Hub
+// after commit while the mutex is still held, so watchers see them in
+// MODSEQ order. Reads use a pool of connections; WAL lets them run during writes,
 // and Select/Status/Messages each read one consistent snapshot. Other
 // processes (the CLI) may open the same directory: SQLite's file locks and
 // busy_timeout serialise them, migrations are versioned (PRAGMA

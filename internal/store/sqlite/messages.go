@@ -17,8 +17,9 @@ import (
 // file, then are parsed from it without being loaded onto the heap
 // (parseStaged).
 func (s *Store) Stage(ctx context.Context, r io.Reader, limit int64) (*store.Staged, error) {
-	// Not fsynced yet: Append fsyncs all the messages of a MULTIAPPEND
-	// together (blob/batch.go) before anything refers to them.
+	// The fsync runs in the background while the message is parsed;
+	// Append waits for it (blob/pending.go) before anything refers to
+	// the file.
 	t, err := s.blobs.WriteUnsynced(r, limit)
 	if err != nil {
 		return nil, err
@@ -115,7 +116,8 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 			return 0, nil, err
 		}
 	}
-	// The fsyncs of the staged files, outside the write lock.
+	// The fsyncs of the staged files (started by Stage), outside the
+	// write lock.
 	paths := make([]string, len(msgs))
 	for i, m := range msgs {
 		paths[i] = m.Staged.TempPath
@@ -123,10 +125,14 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 	if err := s.blobs.Sync(paths); err != nil {
 		return 0, nil, err
 	}
+	// From here on the work may share a transaction with other writers
+	// (group commit, write.go): a cancelled ctx must not interrupt a
+	// statement, which would make SQLite roll back their work too.
+	ctx = context.WithoutCancel(ctx)
 	var validity uint32
 	var uids []uint32
 	err := s.write(ctx, func(tx *sql.Tx, st *txState) error {
-		if err := appendFitsQuota(ctx, tx, mailboxID, msgs); err != nil { // quota.go
+		if err := appendFitsQuota(ctx, st.stmts, mailboxID, msgs); err != nil { // quota.go
 			return err
 		}
 		var err error
@@ -142,38 +148,36 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 // appendTx is Append inside the caller's transaction (Replace uses it
 // too); enc holds the encoded parse results of msgs.
 func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, st *txState, mailboxID int64, msgs []store.AppendMessage, enc []encodedContent) (uint32, []uint32, error) {
-	mb, err := getSelectable(ctx, tx, mailboxID)
+	// Statements kept prepared on the writer connection across
+	// transactions (writestmts.go), rather than parsed again for every
+	// APPEND and every message of a MULTIAPPEND.
+	q := st.stmts
+	mb, err := getSelectable(ctx, q, mailboxID)
 	if err != nil {
 		return 0, nil, err
 	}
 	uid, modseq := mb.UIDNext, mb.HighestModSeq
 	now := time.Now()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO mailbox_messages
+	ins, err := q.prepare(ctx, `INSERT INTO mailbox_messages
 		(mailbox_id, uid, content_id, flags, keywords, modseq, internal_date, internal_tz, save_date, size)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer ins.Close()
-	// Prepared once per transaction rather than parsed again for
-	// every message of a large (MULTI)APPEND.
-	find, err := tx.PrepareContext(ctx, "SELECT id FROM contents WHERE blob_id = ?")
+	find, err := q.prepare(ctx, "SELECT id FROM contents WHERE blob_id = ?")
 	if err != nil {
 		return 0, nil, err
 	}
-	defer find.Close()
-	// Every blob moved into place with one fsync per directory, before
-	// the commit that refers to them.
+	// Every blob moved into place; write waits for the fsync of each
+	// directory, one per directory for the whole group, before the commit
+	// that refers to them.
 	tmps, ids := make([]string, len(msgs)), make([]string, len(msgs))
 	for i, m := range msgs {
 		tmps[i], ids[i] = m.Staged.TempPath, m.Staged.BlobID
 	}
-	if err := s.blobs.CommitBatch(tmps, ids); err != nil {
+	if err := s.blobs.Place(tmps, ids, st.dirs); err != nil {
 		return 0, nil, err
 	}
-	// Statements prepared once for the whole batch (stmtcache.go).
-	q := newStmtCache(tx)
-	defer q.close()
 	uids := make([]uint32, 0, len(msgs))
 	for i, m := range msgs {
 		contentID, err := ensureContent(ctx, q, find, m.Staged, enc[i])
@@ -206,7 +210,7 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, st *txState, mailboxID
 		uids = append(uids, uid)
 		uid++
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uid, modseq, mailboxID); err != nil {
+	if _, err := q.ExecContext(ctx, "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?", uid, modseq, mailboxID); err != nil {
 		return 0, nil, err
 	}
 	return mb.UIDValidity, uids, nil

@@ -46,6 +46,9 @@ type Store struct {
 	w   *sql.DB // one connection, BEGIN IMMEDIATE
 	r   *sql.DB // readers
 
+	wq     writeQueue  // writes waiting for the next group commit (write.go)
+	wstmts writerStmts // statements kept prepared on w (writestmts.go)
+
 	sel     *selectCache // what SELECT needs of big mailboxes (selectcache.go)
 	claimed recentMemo   // how far \Recent is known to be claimed (recent.go)
 }
@@ -139,103 +142,15 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
+	s.wmu.Lock()
+	errs = append(errs, s.wstmts.close())
+	s.wmu.Unlock()
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
 }
 
 // Watch implements store.Backend.
 func (s *Store) Watch(mailboxID int64) *store.Watcher { return s.hub.Watch(mailboxID) }
-
-// txState collects what a write transaction did, to act on after commit.
-type txState struct {
-	changes   map[int64][]store.Change
-	order     []int64  // mailboxes in the order they first changed
-	freedBlob []string // blobs whose last content row was deleted
-	// namespace holds MailboxCreated/Renamed/Deleted and
-	// SubscriptionChanged changes for user watchers (userfeed.go).
-	namespace []store.Change
-	owner     map[int64]int64 // mailbox ID → user ID, for PublishOwned
-}
-
-func (st *txState) publish(c store.Change) {
-	if st.changes == nil {
-		st.changes = make(map[int64][]store.Change)
-	}
-	if _, ok := st.changes[c.MailboxID]; !ok {
-		st.order = append(st.order, c.MailboxID)
-	}
-	st.changes[c.MailboxID] = append(st.changes[c.MailboxID], c)
-}
-
-// write runs fn in an IMMEDIATE transaction on the writer connection,
-// commits, publishes the changes fn recorded and removes the blobs it freed.
-// Once started, a write is not cancelled by ctx: it is short, and a caller
-// must be able to trust that an error means "not done".
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, st *txState) error) error {
-	ctx = context.WithoutCancel(ctx)
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
-	}
-	var st txState
-	if err := fn(tx, &st); err != nil {
-		tx.Rollback()
-		return mapErr(err)
-	}
-	// Quota limits are checked once the transaction's changes are all in
-	// (quota.go).
-	if err := enforceQuota(ctx, tx); err != nil {
-		tx.Rollback()
-		return mapErr(err)
-	}
-	if err := st.resolveUsers(ctx, tx); err != nil {
-		tx.Rollback()
-		return mapErr(err)
-	}
-	if err := st.resolveSeen(ctx, tx); err != nil { // per-user \Seen, seen.go
-		tx.Rollback()
-		return mapErr(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return mapErr(err)
-	}
-	for _, id := range st.order {
-		s.hub.PublishOwned(st.owner[id], id, st.changes[id])
-	}
-	st.publishNamespace(s.hub)
-	if len(st.freedBlob) > 0 {
-		// The metadata no longer refers to these blobs. Another process
-		// may have stored the same content since, so re-check under the
-		// database write lock. Failure only leaves garbage for GC.
-		_ = s.removeUnreferenced(ctx, st.freedBlob)
-	}
-	return nil
-}
-
-// removeUnreferenced deletes those blobs no content row refers to, holding
-// the database write lock so that no other process can start referring to
-// one meanwhile. Caller holds wmu.
-func (s *Store) removeUnreferenced(ctx context.Context, ids []string) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, id := range ids {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM contents WHERE blob_id = ?", id).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			if err := s.blobs.Remove(id); err != nil {
-				return err
-			}
-		}
-	}
-	return tx.Commit()
-}
 
 // GC removes blobs no content row refers to and stale temporary files,
 // leaving alone files younger than minAge. It returns how many were removed.

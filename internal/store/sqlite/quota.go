@@ -106,7 +106,7 @@ END;
 // enforceQuota runs at the end of every write transaction (write, in
 // open.go): it fails with store.ErrOverQuota if the transaction made an
 // account grow beyond one of its limits, and clears quota_pending.
-func enforceQuota(ctx context.Context, tx *sql.Tx) error {
+func enforceQuota(ctx context.Context, tx querier) error {
 	// One statement for the common case of a transaction that added or
 	// removed no message (flag changes): nothing pending, nothing to clear.
 	var pending int
@@ -131,7 +131,7 @@ func enforceQuota(ctx context.Context, tx *sql.Tx) error {
 // appendFitsQuota refuses, before any blob is moved into place, an
 // APPEND that could not commit: enforceQuota would roll it back anyway,
 // but the new blobs would stay on disk until the next GC.
-func appendFitsQuota(ctx context.Context, tx *sql.Tx, mailboxID int64, msgs []store.AppendMessage) error {
+func appendFitsQuota(ctx context.Context, tx querier, mailboxID int64, msgs []store.AppendMessage) error {
 	var size int64
 	for _, m := range msgs {
 		size += m.Staged.Size

@@ -25,6 +25,9 @@ func (s *Store) Replace(ctx context.Context, srcMailboxID int64, uid uint32, dst
 	if err != nil {
 		return 0, 0, err
 	}
+	// The write may share a transaction with other writers (group
+	// commit, write.go): a cancelled ctx must not interrupt it.
+	ctx = context.WithoutCancel(ctx)
 	var validity, newUID uint32
 	err = s.write(ctx, func(tx *sql.Tx, st *txState) error {
 		src, err := getSelectable(ctx, tx, srcMailboxID)

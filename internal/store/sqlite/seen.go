@@ -240,7 +240,7 @@ func storeFlagsAsViewer(ctx context.Context, tx *sql.Tx, st *txState, mb *store.
 // resolveSeen fills SeenBy in the FlagsChanged and MessageAdded changes of
 // mailboxes that have per-user \Seen rows, inside the transaction, so that
 // every session can show its own user's \Seen (store.Change.SeenBy).
-func (st *txState) resolveSeen(ctx context.Context, tx *sql.Tx) error {
+func (st *txState) resolveSeen(ctx context.Context, tx querier) error {
 	for _, id := range st.order {
 		cs := st.changes[id]
 		if !slices.ContainsFunc(cs, func(c store.Change) bool {
@@ -269,7 +269,7 @@ func (st *txState) resolveSeen(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-func seenBy(ctx context.Context, tx *sql.Tx, mailboxID int64, uid uint32) ([]int64, error) {
+func seenBy(ctx context.Context, tx querier, mailboxID int64, uid uint32) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, "SELECT user_id FROM user_seen WHERE mailbox_id = ? AND uid = ? AND seen = 1 ORDER BY user_id", mailboxID, uid)
 	if err != nil {
 		return nil, err

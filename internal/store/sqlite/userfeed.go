@@ -20,7 +20,7 @@ func (s *Store) WatchUser(userID int64) *store.Watcher { return s.hub.WatchUser(
 // there to ask). A mailbox deleted by the same transaction has no owner
 // any more: its changes go to its own watchers only, which get
 // MailboxDeleted anyway.
-func (st *txState) resolveUsers(ctx context.Context, tx *sql.Tx) error {
+func (st *txState) resolveUsers(ctx context.Context, tx querier) error {
 	for _, id := range st.order {
 		var userID int64
 		err := tx.QueryRowContext(ctx, "SELECT user_id FROM mailboxes WHERE id = ?", id).Scan(&userID)

@@ -43,7 +43,7 @@ if [[ $QUICK == 1 ]]; then
 fi
 : "${ROUNDS:=3}" "${USERS:=10}" "${APPEND_CLIENTS:=4}" "${APPEND_COUNT:=3000}"
 : "${MIXED_CLIENTS:=8}" "${MIXED_SESSIONS:=15}" "${MIXED_BOX:=200}" "${BIGBOX:=100000}"
-: "${BODY_CLIENTS:=4}" "${BODY_ROUNDS:=3}" "${IDLE_N:=500}" "${IDLE_DELIVERIES:=5}" "${IDLE_DIALERS:=16}"
+: "${BODY_CLIENTS:=4}" "${BODY_ROUNDS:=25}" "${IDLE_N:=500}" "${IDLE_DELIVERIES:=5}" "${IDLE_DIALERS:=16}"
 WORKLOADS=${WORKLOADS:-append,mixed,bigbox,body,idle}
 RESULTS_SET=${RESULTS_SET:-}
 IDLE_HASH_PARAMS=${IDLE_HASH_PARAMS-m=64,t=1,p=1}
@@ -145,9 +145,12 @@ if ((cur < CONNS)) && echo "$CONNS" >/proc/sys/fs/inotify/max_user_instances 2>/
 fi
 
 ulimit -n $((CONNS * 2 + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-log "starting Dovecot on 127.0.0.1:$DOVECOT_PORT"
-dovecot -F -c "$D/dovecot.conf" >"$D/log/stdout" 2>&1 &
-DOVECOT_PID=$!
+start_dovecot() {
+  log "starting Dovecot on 127.0.0.1:$DOVECOT_PORT"
+  dovecot -F -c "$D/dovecot.conf" >>"$D/log/stdout" 2>&1 &
+  DOVECOT_PID=$!
+}
+start_dovecot
 # Roost's per-address and per-account connection limits and its per-account
 # IO rate (docs/CONFIG.md) would throttle the idle and mixed workloads, which
 # open hundreds of connections from 127.0.0.1 to ten accounts; Dovecot's
@@ -159,28 +162,69 @@ max_connections_per_ip   = 0
 max_connections_per_user = 0
 io_rate                  = 0
 TOML
-log "starting Roost on 127.0.0.1:$ROOST_PORT"
-"$WORK/roost" serve --config "$WORK/roost.toml" --data "$WORK/roost-data" --imap "127.0.0.1:$ROOST_PORT" --imaps "" --log-level warn \
-  "${ROOST_HASH_ARGS[@]}" \
-  >"$WORK/roost.log" 2>&1 &
-ROOST_PID=$!
+start_roost() {
+  log "starting Roost on 127.0.0.1:$ROOST_PORT"
+  "$WORK/roost" serve --config "$WORK/roost.toml" --data "$WORK/roost-data" --imap "127.0.0.1:$ROOST_PORT" --imaps "" --log-level warn \
+    "${ROOST_HASH_ARGS[@]}" \
+    >>"$WORK/roost.log" 2>&1 &
+  ROOST_PID=$!
+}
+start_roost
 wait_port "$DOVECOT_PORT" "$DOVECOT_PID"
 wait_port "$ROOST_PORT" "$ROOST_PID"
+
+# stop_server PID: SIGTERM, then SIGKILL after 10 s.
+stop_server() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
+# The idle workload measures memory per connection from the server's RSS.
+# Run after the others on the same process, it also saw the heap of the
+# 100,000-message workloads being returned to the system (negative "per
+# connection" values), so each server is restarted before it: both start
+# idle from a fresh process, on the same data.
+restart_for_idle() { # roost|dovecot
+  if [[ $1 == roost ]]; then
+    stop_server "$ROOST_PID"; start_roost; wait_port "$ROOST_PORT" "$ROOST_PID"
+  else
+    stop_server "$DOVECOT_PID"; start_dovecot; wait_port "$DOVECOT_PORT" "$DOVECOT_PID"
+  fi
+}
+FIRST_PART=()
+IDLE_PART=0
+IFS=, read -ra wl <<<"$WORKLOADS"
+for w in "${wl[@]}"; do
+  if [[ $w == idle ]]; then IDLE_PART=1; else FIRST_PART+=("$w"); fi
+done
+FIRST=$(IFS=,; echo "${FIRST_PART[*]}")
 
 ARGS=(-pass "$PASS" -users "$USERS" -user 'load%d'
   -append-clients "$APPEND_CLIENTS" -append-count "$APPEND_COUNT"
   -mixed-clients "$MIXED_CLIENTS" -mixed-sessions "$MIXED_SESSIONS" -mixed-box "$MIXED_BOX"
   -bigbox-count "$BIGBOX" -body-clients "$BODY_CLIENTS" -body-rounds "$BODY_ROUNDS"
   -idle-conns "$IDLE_N" -idle-deliveries "$IDLE_DELIVERIES" -idle-dialers "$IDLE_DIALERS"
-  -idle-time "$IDLE_TIME" -idle-wait "$IDLE_WAIT" "${IDLE_ARGS[@]}" -workloads "$WORKLOADS")
+  -idle-time "$IDLE_TIME" -idle-wait "$IDLE_WAIT" "${IDLE_ARGS[@]}")
 mkdir -p "$WORK/results"
+run_round() { # roost|dovecot round
+  local port=$ROOST_PORT tree=() out="$WORK/results/${PREFIX}$1-$2.json"
+  if [[ $1 == dovecot ]]; then port=$DOVECOT_PORT tree=(-server-tree); fi
+  log "round $2/$ROUNDS: $1"
+  if [[ -n $FIRST ]]; then
+    "$WORK/imapload" "${ARGS[@]}" -workloads "$FIRST" -addr "127.0.0.1:$port" -label "$1" \
+      -server-pid "$(pid_of "$1")" "${tree[@]}" -json "$out" || log "$1 round $2 had errors"
+  fi
+  if ((IDLE_PART)); then
+    restart_for_idle "$1"
+    "$WORK/imapload" "${ARGS[@]}" -workloads idle -addr "127.0.0.1:$port" -label "$1" \
+      -server-pid "$(pid_of "$1")" "${tree[@]}" -json "$out" -json-append || log "$1 round $2 had errors"
+  fi
+}
+pid_of() { if [[ $1 == roost ]]; then echo "$ROOST_PID"; else echo "$DOVECOT_PID"; fi; }
 for r in $(seq 1 "$ROUNDS"); do
-  log "round $r/$ROUNDS: roost"
-  "$WORK/imapload" "${ARGS[@]}" -addr "127.0.0.1:$ROOST_PORT" -label roost \
-    -server-pid "$ROOST_PID" -json "$WORK/results/${PREFIX}roost-$r.json" || log "roost round $r had errors"
-  log "round $r/$ROUNDS: dovecot"
-  "$WORK/imapload" "${ARGS[@]}" -addr "127.0.0.1:$DOVECOT_PORT" -label dovecot \
-    -server-pid "$DOVECOT_PID" -server-tree -json "$WORK/results/${PREFIX}dovecot-$r.json" || log "dovecot round $r had errors"
+  run_round roost "$r"
+  run_round dovecot "$r"
 done
 
 {

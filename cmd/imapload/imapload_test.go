@@ -187,6 +187,24 @@ func TestCommandLineWritesJSON(t *testing.T) {
 	if rep.Label != "roost" || len(rep.Results) != 1 || rep.Results[0].Counts["appended"] != 7 {
 		t.Errorf("report = %+v", rep)
 	}
+	// -json-append: the second part of a round adds its results.
+	code = realMain([]string{"-addr", addr, "-pass", testPass, "-users", "3", "-generated",
+		"-workloads", "append", "-append-clients", "1", "-append-count", "3", "-label", "roost", "-json", out, "-json-append"},
+		&stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout.String(), stderr.String())
+	}
+	b, err = os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = Report{}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || rep.Results[0].Counts["appended"] != 7 || rep.Results[1].Counts["appended"] != 3 {
+		t.Errorf("appended report = %+v", rep)
+	}
 }
 
 func TestLiteralBytesAndSearchCount(t *testing.T) {

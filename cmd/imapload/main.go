@@ -131,6 +131,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	generated := fs.Bool("generated", false, "use generated messages instead of the corpus")
 	which := fs.String("workloads", "append,mixed,bigbox,body,idle", "comma-separated workloads to run, in this order")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
+	jsonAppend := fs.Bool("json-append", false, "add the results to those already in the -json file (a round run in two parts)")
 	label := fs.String("label", "", "label stored in the JSON (e.g. the server's name)")
 
 	fs.IntVar(&cfg.AppendClients, "append-clients", 4, "append: concurrent clients")
@@ -174,6 +175,14 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	report := Report{Label: *label, Addr: cfg.Dial.Addr, Started: time.Now().UTC()}
+	if *jsonAppend && *jsonOut != "" {
+		if b, err := os.ReadFile(*jsonOut); err == nil {
+			if err := json.Unmarshal(b, &report); err != nil {
+				fmt.Fprintf(stderr, "imapload: %s: %v\n", *jsonOut, err)
+				return 1
+			}
+		}
+	}
 	failed := false
 	for _, name := range strings.Split(*which, ",") {
 		run := lookup(strings.TrimSpace(name))

@@ -179,6 +179,15 @@ func filterHeader(hdr []byte, names []string, not bool) []byte {
 
 // nulFilter returns a reader of size bytes at off in blob with NUL bytes
 // replaced by 0x80.
+// WholeMessage returns the content of BODY[], the whole message, read
+// from blob as BodySection does.
+func WholeMessage(blob interface {
+	io.ReaderAt
+	Size() int64
+}) (io.Reader, int64, error) {
+	return nulFilter(blob, 0, blob.Size())
+}
+
 func nulFilter(blob io.ReaderAt, off, size int64) (io.Reader, int64, error) {
 	if size <= 0 {
 		return strings.NewReader(""), 0, nil

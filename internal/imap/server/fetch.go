@@ -124,7 +124,7 @@ func (s *session) markSeen(msgs []store.Message) (map[uint32]bool, error) {
 func (s *session) writeFetchResponse(seq uint32, m *store.Message, plan *fetchPlan, seenChanged bool) error {
 	var blob store.Blob
 	if plan.needBlob {
-		if m.Parsed == nil {
+		if m.Parsed == nil && plan.opts.Structure {
 			return errors.New("fetch: message has no parse result")
 		}
 		b, err := s.srv.backend.OpenBlob(s.ctx, m.BlobID)

@@ -49,7 +49,16 @@ func mapSectionError(err error) error {
 
 // prepareBody opens the content of a BODY[section] or RFC822* item.
 func prepareBody(pm *mime.Message, blob store.Blob, sec *proto.Section) (sectionContent, error) {
-	r, size, err := imapmime.BodySection(pm, blob, sec)
+	var r io.Reader
+	var size int64
+	var err error
+	if wholeMessage(sec) {
+		// Loaded without the MIME tree (planFetch): the blob is the
+		// message.
+		r, size, err = imapmime.WholeMessage(blob)
+	} else {
+		r, size, err = imapmime.BodySection(pm, blob, sec)
+	}
 	if errors.Is(err, imapmime.ErrNoPart) {
 		return sectionContent{nil: true}, nil
 	}

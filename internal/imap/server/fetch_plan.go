@@ -59,15 +59,21 @@ func planFetch(f *proto.Fetch, uid bool) (*fetchPlan, error) {
 				return nil, errBad("BINARY takes part numbers only")
 			}
 			p.needBlob = true
-			// Sections of nested parts need the MIME tree; the whole
-			// message, its header and its text are found from the root.
-			p.opts.Structure = true
+			// Sections of nested parts need the MIME tree, the header
+			// and the text the root's; the whole message (BODY[], the
+			// common full download) needs neither.
+			if !wholeMessage(it.Section) || it.Attr != proto.FetchBodySection {
+				p.opts.Structure = true
+			}
 			if it.Attr != proto.FetchBinarySize && !it.Peek {
 				p.setSeen = true
 			}
 			p.items = append(p.items, it)
 			continue
-		case proto.FetchRFC822, proto.FetchRFC822Text:
+		case proto.FetchRFC822:
+			p.setSeen = true
+			p.needBlob = true
+		case proto.FetchRFC822Text:
 			p.setSeen = true
 			p.needBlob = true
 			p.opts.Structure = true
@@ -189,4 +195,10 @@ func isAtom(s string) bool {
 		}
 	}
 	return true
+}
+
+// wholeMessage reports whether sec is the whole message, BODY[] (or
+// BODY[]<partial>), which is read from the message bytes alone.
+func wholeMessage(sec *proto.Section) bool {
+	return len(sec.Part) == 0 && sec.Specifier == proto.SectionAll
 }

@@ -123,20 +123,20 @@ func (s *Store) Discard(tmpPath string) {
 // File is an open blob. Reads go to the file, so reading part of a huge
 // message reads only that part.
 type File struct {
-	f    *os.File
+	h    *fileHandle // file_unix.go
 	size int64
 }
 
 var _ store.Blob = (*File)(nil)
 
 // ReadAt implements io.ReaderAt.
-func (b *File) ReadAt(p []byte, off int64) (int, error) { return b.f.ReadAt(p, off) }
+func (b *File) ReadAt(p []byte, off int64) (int, error) { return b.h.readAt(p, off) }
 
 // Size is the blob's length in bytes.
 func (b *File) Size() int64 { return b.size }
 
 // Close closes the file.
-func (b *File) Close() error { return b.f.Close() }
+func (b *File) Close() error { return b.h.close() }
 
 // Open opens blob id for reading. A missing blob is os.ErrNotExist.
 func (s *Store) Open(id string) (*File, error) {
@@ -149,16 +149,11 @@ func (s *Store) Open(id string) (*File, error) {
 
 // OpenFile opens any file (such as a Temp's) as a blob.
 func OpenFile(path string) (*File, error) {
-	f, err := os.Open(path)
+	h, size, err := openHandle(path)
 	if err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("blob: %w", err)
-	}
-	return &File{f: f, size: fi.Size()}, nil
+	return &File{h: h, size: size}, nil
 }
 
 // Size returns the size of blob id; a missing blob is os.ErrNotExist.

@@ -69,6 +69,24 @@ func TestWriteCommitOpen(t *testing.T) {
 	if string(all) != msg {
 		t.Fatalf("content %q, want %q", all, msg)
 	}
+	// io.ReaderAt at the end: what there is, and io.EOF.
+	p = make([]byte, 10)
+	if n, err := b.ReadAt(p, int64(len(msg))-3); n != 3 || err != io.EOF || string(p[:n]) != "o\r\n" {
+		t.Fatalf("ReadAt past the end = %d %q, %v; want 3 \"o\\r\\n\", EOF", n, p[:n], err)
+	}
+	if n, err := b.ReadAt(p, int64(len(msg))); n != 0 || err != io.EOF {
+		t.Fatalf("ReadAt at the end = %d, %v; want 0, EOF", n, err)
+	}
+	// Closed once; a second Close does nothing, reads fail.
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second Close = %v, want nil", err)
+	}
+	if _, err := b.ReadAt(p, 0); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("ReadAt after Close = %v, want os.ErrClosed", err)
+	}
 }
 
 func TestCommitDuplicateDropsTemp(t *testing.T) {

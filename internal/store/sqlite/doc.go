@@ -8,9 +8,12 @@
 // after the WAL is fsynced, so a method that returned nil survives kill -9
 // and power loss. A message's blob is written at Stage and fsynced in the
 // background on the descriptor that wrote it (blob/pending.go); Append
-// waits for that fsync, renames the file into place inside the transaction
-// that first refers to it, and the commit waits for the directory fsync
-// (blob/dirsync.go). When the last
+// waits for that fsync, renames the file into place and fsyncs its
+// directory (blob/dirsync.go) before it takes the write lock, and the
+// transaction that first refers to the file checks it is still there (an
+// expunge of the last message with the same bytes may have removed it
+// meanwhile). A placed file whose write fails is removed if nothing refers
+// to it. When the last
 // reference goes, the content row is deleted in the same transaction and
 // the file after the commit. A crash in between leaves only unreferenced
 // files, which the GC at Open removes (files younger than an hour are left

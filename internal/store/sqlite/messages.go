@@ -11,6 +11,7 @@ import (
 	"roost/internal/mime"
 	"roost/internal/search/sortkeys"
 	"roost/internal/store"
+	"roost/internal/store/blob"
 )
 
 // Stage implements store.Backend: the bytes go to an fsynced temporary
@@ -68,21 +69,20 @@ func encodeContent(p *mime.Message) (encodedContent, error) {
 	return ec, nil
 }
 
-// ensureContent returns the content row for a blob, creating it if this is
-// the first message with these bytes.
+// ensureContent returns the content row for a blob, creating it (created)
+// if this is the first message with these bytes.
 // find is the prepared "SELECT id FROM contents WHERE blob_id = ?".
-func ensureContent(ctx context.Context, tx querier, find *sql.Stmt, st *store.Staged, ec encodedContent) (int64, error) {
-	var id int64
-	err := find.QueryRowContext(ctx, st.BlobID).Scan(&id)
+func ensureContent(ctx context.Context, tx querier, find *sql.Stmt, st *store.Staged, ec encodedContent) (id int64, created bool, err error) {
+	err = find.QueryRowContext(ctx, st.BlobID).Scan(&id)
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
-		return id, err
+		return id, false, err
 	}
 	res, err := tx.ExecContext(ctx, "INSERT INTO contents (blob_id, size, sent_date) VALUES (?, ?, ?)", st.BlobID, st.Size, ec.sentDate)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if id, err = res.LastInsertId(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	parsed := ec.parsed
 	if parsed == nil {
@@ -95,12 +95,12 @@ func ensureContent(ctx context.Context, tx querier, find *sql.Stmt, st *store.St
 	_, err = tx.ExecContext(ctx, "INSERT INTO content_parsed (content_id, parsed, headers, body_text) VALUES (?, ?, ?, ?)",
 		id, parsed, headers, ec.bodyText)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if err := insertHeaderSearch(ctx, tx, id, st.Parsed); err != nil { // headersearch.go
-		return 0, err
+		return 0, false, err
 	}
-	return id, insertSortKeys(ctx, tx, id, ec.sortKeys)
+	return id, true, insertSortKeys(ctx, tx, id, ec.sortKeys)
 }
 
 // Append implements store.Backend. Each message's blob is moved into place
@@ -116,13 +116,7 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 			return 0, nil, err
 		}
 	}
-	// The fsyncs of the staged files (started by Stage), outside the
-	// write lock.
-	paths := make([]string, len(msgs))
-	for i, m := range msgs {
-		paths[i] = m.Staged.TempPath
-	}
-	if err := s.blobs.Sync(paths); err != nil {
+	if err := s.placeBlobs(msgs); err != nil {
 		return 0, nil, err
 	}
 	// From here on the work may share a transaction with other writers
@@ -140,9 +134,42 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 		return err
 	})
 	if err != nil {
+		s.dropPlaced(ctx, msgs)
 		return 0, nil, err
 	}
 	return validity, uids, nil
+}
+
+// placeBlobs makes the staged files of msgs durable in their final place
+// (their fsyncs, started by Stage, the renames, and one fsync per
+// directory) before the write lock is taken, so that the lock is held
+// for the SQL and the commit alone and concurrent APPENDs do not queue
+// behind each other's file system work. A placed blob no committed row
+// refers to is garbage: dropPlaced removes it after a failed write, the
+// GC at Open otherwise.
+func (s *Store) placeBlobs(msgs []store.AppendMessage) error {
+	tmps, ids := make([]string, len(msgs)), make([]string, len(msgs))
+	for i, m := range msgs {
+		tmps[i], ids[i] = m.Staged.TempPath, m.Staged.BlobID
+	}
+	var dirs blob.DirSyncs
+	err := s.blobs.Place(tmps, ids, &dirs)
+	if werr := dirs.Wait(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// dropPlaced removes the placed blobs of msgs that no content row refers
+// to, after their write failed (over quota, say).
+func (s *Store) dropPlaced(ctx context.Context, msgs []store.AppendMessage) {
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.Staged.BlobID
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_ = s.removeUnreferenced(context.WithoutCancel(ctx), ids) // failure leaves garbage for GC
 }
 
 // appendTx is Append inside the caller's transaction (Replace uses it
@@ -168,21 +195,21 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, st *txState, mailboxID
 	if err != nil {
 		return 0, nil, err
 	}
-	// Every blob moved into place; write waits for the fsync of each
-	// directory, one per directory for the whole group, before the commit
-	// that refers to them.
-	tmps, ids := make([]string, len(msgs)), make([]string, len(msgs))
-	for i, m := range msgs {
-		tmps[i], ids[i] = m.Staged.TempPath, m.Staged.BlobID
-	}
-	if err := s.blobs.Place(tmps, ids, st.dirs); err != nil {
-		return 0, nil, err
-	}
+	// The blobs are already durable in place (placeBlobs).
 	uids := make([]uint32, 0, len(msgs))
 	for i, m := range msgs {
-		contentID, err := ensureContent(ctx, q, find, m.Staged, enc[i])
+		contentID, created, err := ensureContent(ctx, q, find, m.Staged, enc[i])
 		if err != nil {
 			return 0, nil, err
+		}
+		if created {
+			// Placed before the write lock: a message with the same
+			// bytes whose last copy was expunged meanwhile may have
+			// taken the file with it (removeUnreferenced runs under
+			// the lock). A new row must never point at no file.
+			if _, err := s.blobs.Size(m.Staged.BlobID); err != nil {
+				return 0, nil, fmt.Errorf("sqlite: stored message %s vanished before its commit, try again: %w", m.Staged.BlobID, err)
+			}
 		}
 		if err := storeObjectData(ctx, q, mb.UserID, contentID, m.Staged.Preview, enc[i].sortKeys); err != nil {
 			return 0, nil, err
@@ -251,6 +278,10 @@ func (s *Store) Select(ctx context.Context, mailboxID int64) (*store.Snapshot, e
 // the mailbox's recent_uid are recent; a claim raises it past through.
 func (s *Store) ClaimRecent(ctx context.Context, mailboxID int64, through uint32) (uint32, error) {
 	if through == 0 || s.claimed.covers(mailboxID, through) { // recent.go
+		return 0, nil
+	}
+	defer s.claimed.lockMailbox(mailboxID)()
+	if s.claimed.covers(mailboxID, through) {
 		return 0, nil
 	}
 	var first, claimedTo uint32

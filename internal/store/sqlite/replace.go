@@ -25,6 +25,10 @@ func (s *Store) Replace(ctx context.Context, srcMailboxID int64, uid uint32, dst
 	if err != nil {
 		return 0, 0, err
 	}
+	msgs := []store.AppendMessage{msg}
+	if err := s.placeBlobs(msgs); err != nil { // messages.go
+		return 0, 0, err
+	}
 	// The write may share a transaction with other writers (group
 	// commit, write.go): a cancelled ctx must not interrupt it.
 	ctx = context.WithoutCancel(ctx)
@@ -56,6 +60,7 @@ func (s *Store) Replace(ctx context.Context, srcMailboxID int64, uid uint32, dst
 		return removeMessages(ctx, tx, st, srcMailboxID, old)
 	})
 	if err != nil {
+		s.dropPlaced(ctx, msgs)
 		return 0, 0, err
 	}
 	return validity, newUID, nil

@@ -132,14 +132,11 @@ func (s *Store) SearchHeaderFields(ctx context.Context, mailboxID int64, uids []
 	if err := writeHeaderCondition(&where, q); err != nil {
 		return nil, err
 	}
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, _, err := s.readSelectable(ctx, mailboxID)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := getSelectable(ctx, tx, mailboxID); err != nil {
-		return nil, mapErr(err)
-	}
 	// CROSS JOIN keeps mailbox_messages the outer loop (a range of its
 	// primary key), whatever the planner would guess; every content has
 	// a content_search row (ensureContent, the backfill), except those

@@ -42,6 +42,22 @@ func getSelectable(ctx context.Context, q querier, id int64) (*store.Mailbox, er
 	return mb, err
 }
 
+// readSelectable begins a read transaction and reads in it the mailbox,
+// which must be selectable: how every read of one mailbox's messages
+// starts. The caller rolls tx back.
+func (s *Store) readSelectable(ctx context.Context, mailboxID int64) (*sql.Tx, *store.Mailbox, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	mb, err := getSelectable(ctx, tx, mailboxID)
+	if err != nil {
+		tx.Rollback()
+		return nil, nil, mapErr(err)
+	}
+	return tx, mb, nil
+}
+
 func mailboxByName(ctx context.Context, q querier, userID int64, name string) (*store.Mailbox, error) {
 	mb, err := scanMailbox(q.QueryRowContext(ctx, "SELECT "+mailboxColumns+" FROM mailboxes WHERE user_id = ? AND name = ?", userID, name))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -380,15 +396,11 @@ func renameInbox(ctx context.Context, tx *sql.Tx, st *txState, inbox *store.Mail
 
 // Status implements store.Backend.
 func (s *Store) Status(ctx context.Context, mailboxID int64) (*store.Status, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, mb, err := s.readSelectable(ctx, mailboxID)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	mb, err := getSelectable(ctx, tx, mailboxID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
 	st := store.Status{UIDNext: mb.UIDNext, UIDValidity: mb.UIDValidity, HighestModSeq: mb.HighestModSeq}
 	err = tx.QueryRowContext(ctx, `
 		SELECT count(*), coalesce(sum((flags & ?) = 0), 0), coalesce(sum((flags & ?) != 0), 0),

@@ -246,15 +246,11 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, st *txState, mailboxID
 // Select implements store.Backend, reading everything in one transaction
 // so that the snapshot is consistent with Mailbox.HighestModSeq.
 func (s *Store) Select(ctx context.Context, mailboxID int64) (*store.Snapshot, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, mb, err := s.readSelectable(ctx, mailboxID)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	mb, err := getSelectable(ctx, tx, mailboxID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
 	var recentUID uint32
 	if err := tx.QueryRowContext(ctx, "SELECT recent_uid FROM mailboxes WHERE id = ?", mailboxID).Scan(&recentUID); err != nil {
 		return nil, mapErr(err)
@@ -318,15 +314,11 @@ func (s *Store) ClaimRecent(ctx context.Context, mailboxID int64, through uint32
 // Messages implements store.Backend. Parse results are read (and decoded)
 // only when opts asks for them.
 func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, opts store.FetchOptions) ([]store.Message, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, mb, err := s.readSelectable(ctx, mailboxID)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	mb, err := getSelectable(ctx, tx, mailboxID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
 	if textOnly(opts) {
 		msgs, err := searchTextOnly(ctx, tx, mailboxID, uids, opts) // messages_text.go
 		return msgs, mapErr(err)

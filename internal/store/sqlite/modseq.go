@@ -38,15 +38,11 @@ const changedColumns = `SELECT mm.uid, mm.modseq, mm.flags, mm.keywords, mm.inte
 
 // ChangedSince implements store.Backend.
 func (s *Store) ChangedSince(ctx context.Context, mailboxID int64, modseq uint64, within []store.UIDRange) ([]store.Message, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, mb, err := s.readSelectable(ctx, mailboxID)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	mb, err := getSelectable(ctx, tx, mailboxID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
 	if modseq >= mb.HighestModSeq || (within != nil && len(within) == 0) {
 		return nil, nil
 	}
@@ -87,15 +83,11 @@ func (s *Store) ChangedSince(ctx context.Context, mailboxID int64, modseq uint64
 
 // Vanished implements store.Backend.
 func (s *Store) Vanished(ctx context.Context, mailboxID int64, modseq uint64, within []store.UIDRange) ([]uint32, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, mb, err := s.readSelectable(ctx, mailboxID)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	defer tx.Rollback()
-	mb, err := getSelectable(ctx, tx, mailboxID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
 	if modseq >= mb.HighestModSeq || (within != nil && len(within) == 0) {
 		return nil, nil
 	}

@@ -205,9 +205,14 @@ func (sf *storeFlags) load(e *env) (config.Config, error) {
 
 // openForTool opens the data directory of a short-lived CLI command.
 func openForTool(e *env, sf *storeFlags) (*sqlite.Store, error) {
+	return openStoreAs(e, sf, app.ForTool)
+}
+
+// openStoreAs is openForTool with a mode (user add creates the directory).
+func openStoreAs(e *env, sf *storeFlags, mode app.StoreMode) (*sqlite.Store, error) {
 	cfg, err := sf.load(e)
 	if err != nil {
 		return nil, err
 	}
-	return app.OpenStore(cfg.Data, app.ForTool)
+	return app.OpenStore(cfg.Data, mode)
 }

@@ -109,11 +109,7 @@ func runUserSetPassword(e *env, sub string, args []string) error {
 		return err
 	}
 
-	cfg, err := sf.load(e)
-	if err != nil {
-		return err
-	}
-	b, err := app.OpenStore(cfg.Data, storeMode(sub))
+	b, err := openStoreAs(e, sf, storeMode(sub))
 	if err != nil {
 		return err
 	}
@@ -144,27 +140,24 @@ func runUserSetPassword(e *env, sub string, args []string) error {
 // runUserImportHash is `user add|passwd NAME --password-hash HASH`.
 func runUserImportHash(e *env, sub string, sf *storeFlags, name, hash string) error {
 	// Check the hash before touching (or creating) the data directory.
-	if err := app.CheckPasswordHash(hash); err != nil {
-		return err
-	}
-	cfg, err := sf.load(e)
+	checked, err := app.CheckPasswordHash(hash)
 	if err != nil {
 		return err
 	}
-	b, err := app.OpenStore(cfg.Data, storeMode(sub))
+	b, err := openStoreAs(e, sf, storeMode(sub))
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	ctx := context.Background()
 	if sub == "add" {
-		if _, err := app.ImportUser(ctx, b, name, hash); err != nil {
+		if _, err := app.ImportUser(ctx, b, name, checked); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "created user %s with the given password hash\n", name)
 		return nil
 	}
-	if err := app.SetPasswordHash(ctx, b, name, hash); err != nil {
+	if err := app.SetPasswordHash(ctx, b, name, checked); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "changed the password hash of %s\n", name)

@@ -20,16 +20,22 @@ import (
 // verifying it against a hash only checks that the hash can be used.
 const noPassword = "\x00"
 
-// CheckPasswordHash reports whether hash is an argon2id hash Roost can
-// verify logins against. It runs one verification, so it costs what one
-// login with this hash costs; hashes whose parameters are out of the range
-// internal/auth accepts (over 4 GiB or 100 passes) are refused.
-func CheckPasswordHash(hash string) error {
+// CheckedHash is an imported password hash that CheckPasswordHash
+// accepted: the type lets ImportUser and SetPasswordHash take it without
+// verifying it a second time.
+type CheckedHash string
+
+// CheckPasswordHash checks that hash (surrounding space ignored) is an
+// argon2id hash Roost can verify logins against. It runs one verification,
+// so it costs what one login with this hash costs; hashes whose parameters
+// are out of the range internal/auth accepts (over 4 GiB or 100 passes) are
+// refused.
+func CheckPasswordHash(hash string) (CheckedHash, error) {
 	hash = strings.TrimSpace(hash)
 	if _, _, err := auth.Verify(hash, noPassword); err != nil {
-		return fmt.Errorf("not a usable argon2id hash (want $argon2id$v=19$m=KiB,t=passes,p=lanes$salt$key): %w", err)
+		return "", fmt.Errorf("not a usable argon2id hash (want $argon2id$v=19$m=KiB,t=passes,p=lanes$salt$key): %w", err)
 	}
-	return nil
+	return CheckedHash(hash), nil
 }
 
 // ImportUser creates an account (with the default mailboxes) whose password
@@ -39,15 +45,11 @@ func CheckPasswordHash(hash string) error {
 // argon2id hash if hash's parameters are weaker than the server's
 // (internal/auth rehashes then), so an imported account reaches the
 // server's own strength without the user doing anything.
-func ImportUser(ctx context.Context, b store.Backend, name, hash string) (*store.User, error) {
+func ImportUser(ctx context.Context, b store.Backend, name string, hash CheckedHash) (*store.User, error) {
 	if err := ValidateUsername(name); err != nil {
 		return nil, err
 	}
-	hash = strings.TrimSpace(hash)
-	if err := CheckPasswordHash(hash); err != nil {
-		return nil, err
-	}
-	u, err := b.CreateUser(ctx, name, hash)
+	u, err := b.CreateUser(ctx, name, string(hash))
 	if errors.Is(err, store.ErrUserExists) {
 		return nil, fmt.Errorf("user %q already exists", name)
 	}
@@ -57,12 +59,8 @@ func ImportUser(ctx context.Context, b store.Backend, name, hash string) (*store
 // SetPasswordHash replaces the password hash of an existing account with
 // an imported one; its SCRAM-SHA-256 verifier goes too (the store drops it
 // with the old hash), until the next password login.
-func SetPasswordHash(ctx context.Context, b store.Backend, name, hash string) error {
-	hash = strings.TrimSpace(hash)
-	if err := CheckPasswordHash(hash); err != nil {
-		return err
-	}
-	err := b.SetPassword(ctx, name, hash)
+func SetPasswordHash(ctx context.Context, b store.Backend, name string, hash CheckedHash) error {
+	err := b.SetPassword(ctx, name, string(hash))
 	if errors.Is(err, store.ErrNoUser) {
 		return fmt.Errorf("no user %q", name)
 	}

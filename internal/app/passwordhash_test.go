@@ -44,7 +44,12 @@ func TestImportUserKeepsTheHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ImportUser(ctx, b, "amy", hash+"\n"); err != nil {
+	// Surrounding space (a trailing newline from a file) is dropped.
+	checked, err := CheckPasswordHash(hash + "\n")
+	if err != nil || checked != CheckedHash(hash) {
+		t.Fatalf("CheckPasswordHash = %q, %v; want %q", checked, err, hash)
+	}
+	if _, err := ImportUser(ctx, b, "amy", checked); err != nil {
 		t.Fatal(err)
 	}
 	u, err := b.User(ctx, "amy")
@@ -73,13 +78,13 @@ func TestImportUserKeepsTheHash(t *testing.T) {
 		t.Fatalf("wrong password: %v", err)
 	}
 
-	if _, err := ImportUser(ctx, b, "amy", hash); err == nil || err.Error() != `user "amy" already exists` {
+	if _, err := ImportUser(ctx, b, "amy", checked); err == nil || err.Error() != `user "amy" already exists` {
 		t.Fatalf("duplicate: %v", err)
 	}
 	for _, bad := range []string{"", "secret", "$argon2id$v=19$m=64,t=1,p=1$x$y", "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
 		"$argon2id$v=19$m=64,t=1000,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5"} {
-		if _, err := ImportUser(ctx, b, "bob", bad); err == nil {
-			t.Errorf("ImportUser accepted %q", bad)
+		if _, err := CheckPasswordHash(bad); err == nil {
+			t.Errorf("CheckPasswordHash accepted %q", bad)
 		}
 	}
 	if _, err := b.User(ctx, "bob"); !errors.Is(err, store.ErrNoUser) {
@@ -88,13 +93,17 @@ func TestImportUserKeepsTheHash(t *testing.T) {
 
 	// SetPasswordHash replaces the hash and drops the verifier.
 	other, _ := auth.HashWith("second-pw", auth.TestParams)
-	if err := SetPasswordHash(ctx, b, "amy", other); err != nil {
+	checkedOther, err := CheckPasswordHash(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SetPasswordHash(ctx, b, "amy", checkedOther); err != nil {
 		t.Fatal(err)
 	}
 	if u, _ = b.User(ctx, "amy"); u.PasswordHash != other || u.SCRAMSHA256 != "" {
 		t.Fatalf("after SetPasswordHash: hash %q, SCRAM %q", u.PasswordHash, u.SCRAMSHA256)
 	}
-	if err := SetPasswordHash(ctx, b, "nobody", other); err == nil || err.Error() != `no user "nobody"` {
+	if err := SetPasswordHash(ctx, b, "nobody", checkedOther); err == nil || err.Error() != `no user "nobody"` {
 		t.Fatalf("unknown user: %v", err)
 	}
 }
@@ -112,7 +121,11 @@ func TestImportedWeakHashIsUpgradedAtLogin(t *testing.T) {
 	}
 	defer b.Close()
 	weak, _ := auth.HashWith("pw", auth.TestParams)
-	if _, err := ImportUser(ctx, b, "amy", weak); err != nil {
+	checked, err := CheckPasswordHash(weak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ImportUser(ctx, b, "amy", checked); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := auth.Login(ctx, b, "amy", "pw"); err != nil {

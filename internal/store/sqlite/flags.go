@@ -166,23 +166,11 @@ func (fs flagSet) list() []string {
 	return append(out, fs.keywords...)
 }
 
-// flagList is list() for a stored row; the common case of no keywords
-// allocates only the result. Every message gets its own slice: callers may
-// modify it.
+// flagList is list() for a stored row, in one allocation of the exact
+// size. Every message gets its own slice: callers may modify it.
 func flagList(bits int64, keywords string) []string {
-	if keywords == "" {
-		if bits == 0 {
-			return []string{}
-		}
-		out := make([]string, 0, 5)
-		for _, sf := range systemFlags {
-			if bits&sf.bit != 0 {
-				out = append(out, sf.name)
-			}
-		}
-		return out
-	}
-	return decodeFlags(bits, keywords).list()
+	b := uint8(bits & allBits)
+	return appendFlags(make([]string, 0, flagCount(b)+keywordCount(keywords)), b, keywords)
 }
 
 // flagCount is the number of system flags set in bits.

@@ -14,6 +14,9 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"testing"
+
+	"roost/internal/testenv"
 )
 
 // Block is one recorded command and its answer.
@@ -101,6 +104,9 @@ type Corpus struct{ Dir string }
 // sibling "shared" in CI, since ancestors include the repository's parent).
 func Find() (*Corpus, error) {
 	if d := os.Getenv("ROOST_CORPUS"); d != "" {
+		if st, err := os.Stat(filepath.Join(d, "messages")); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("ROOST_CORPUS=%s has no messages directory", d)
+		}
 		return &Corpus{Dir: d}, nil
 	}
 	dir, err := os.Getwd()
@@ -118,6 +124,18 @@ func Find() (*Corpus, error) {
 		}
 		dir = parent
 	}
+}
+
+// ForTest locates the corpus for a test. When it is absent (a bare clone
+// with nothing beside it) the test skips with the reason, except under
+// CI=true, where the corpus is always present and its absence fails.
+func ForTest(tb testing.TB) *Corpus {
+	tb.Helper()
+	c, err := Find()
+	if err != nil {
+		testenv.Missing(tb, "the shared corpus is not beside the repository (../shared/corpus)", err)
+	}
+	return c
 }
 
 // Messages lists the message names ("0001.eml", ...) in order.

@@ -6,10 +6,7 @@ import (
 )
 
 func TestReadWholeCorpus(t *testing.T) {
-	c, err := Find()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := ForTest(t)
 	names, err := c.Messages()
 	if err != nil {
 		t.Fatal(err)

@@ -27,10 +27,7 @@ import (
 // response code). The per-item table is printed; the test fails when an
 // item falls below its floor in testdata/wire_floors.txt.
 func TestCorpusOverTheWire(t *testing.T) {
-	corpus, err := Find()
-	if err != nil {
-		t.Fatal(err)
-	}
+	corpus := ForTest(t)
 	names, err := corpus.Messages()
 	if err != nil {
 		t.Fatal(err)

@@ -149,10 +149,7 @@ func readAll(r interface{ Read([]byte) (int, error) }) []byte {
 // findCorpus locates the shared corpus and lists its messages.
 func findCorpus(t testing.TB) (*golden.Corpus, []string) {
 	t.Helper()
-	corpus, err := golden.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
+	corpus := golden.ForTest(t)
 	files, err := corpus.Messages()
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no messages in %s: %v", corpus.Dir, err)

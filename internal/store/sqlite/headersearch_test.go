@@ -182,10 +182,7 @@ func TestHeaderSearchFields(t *testing.T) {
 // changed case, across non-ASCII text, across two occurrences of a field),
 // alone and combined: exact UID sets.
 func TestHeaderSearchCorpus(t *testing.T) {
-	c, err := golden.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := golden.ForTest(t)
 	names, err := c.Messages()
 	if err != nil {
 		t.Fatal(err)

@@ -447,6 +447,21 @@ func (a *addrParser) address() int {
 	return a.group(name)
 }
 
+// ParseAddressList parses an address-list header value exactly as ENVELOPE
+// does, placeholders included (see IsPlaceholder). It returns nil when the
+// value holds nothing (IMAP NIL).
+func ParseAddressList(value []byte) []Address { return parseAddressList(value) }
+
+// IsPlaceholder reports whether s is one of the strings the address parser
+// puts where a message had no usable local part, domain or route.
+func IsPlaceholder(s string) bool {
+	switch s {
+	case missingMailbox, missingDomain, syntaxError, invalidRoute:
+		return true
+	}
+	return false
+}
+
 // parseAddressList parses an address-list header value. It returns nil when
 // the value holds nothing (IMAP NIL).
 func parseAddressList(value []byte) []Address {

@@ -117,6 +117,9 @@ CREATE TABLE subscriptions (
 	// 10: the same, recomputed: FROM, TO, CC and BCC also match the
 	// fields' parsed addresses (headersearch.go).
 	headerSearchAddressesSchema,
+	// 11: sort keys recomputed: a list that starts with a group sorts by
+	// the group name (sortkeys.go).
+	sortKeysGroupsSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

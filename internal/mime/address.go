@@ -150,11 +150,10 @@ func (a *addrParser) dotAtom(dst []byte) ([]byte, int) {
 		}
 		dst = append(dst, '.')
 		t.pos++
-		if r = a.skip(); r <= 0 {
-			return dst, r
-		}
-		if !isAtext(t.peek()) {
-			return dst, 1
+		// A dot must be followed by an atom ("a.@b" and "a." are
+		// errors), as in Dovecot's dot-atom.
+		if r = a.skip(); r <= 0 || !isAtext(t.peek()) {
+			return dst, -1
 		}
 	}
 }
@@ -363,8 +362,14 @@ func (a *addrParser) mailbox() int {
 			r = 1
 		}
 	}
-	// An absent local part is filled in; an empty quoted one ("") is
-	// kept, as Dovecot keeps it.
+	a.addFilled()
+	return r
+}
+
+// addFilled appends the current address with its missing parts filled in.
+// An absent local part is filled in; an empty quoted one ("") is kept, as
+// Dovecot keeps it.
+func (a *addrParser) addFilled() {
 	if !a.cur.hasMailbox {
 		a.cur.mailbox, a.cur.hasMailbox = []byte(missingMailbox), true
 	}
@@ -372,7 +377,6 @@ func (a *addrParser) mailbox() int {
 		a.cur.domain, a.cur.hasDomain = []byte(missingDomain), true
 	}
 	a.add()
-	return r
 }
 
 // add appends the current address and clears it.
@@ -404,10 +408,9 @@ func (a *addrParser) group(name []byte) int {
 	r := a.skip()
 	if r > 0 && t.peek() != ';' {
 		for {
-			if a.mailbox() <= 0 {
-				r = -1
-				break
-			}
+			// A broken mailbox does not end the group: the next
+			// one after a comma still belongs to it (Dovecot).
+			a.mailbox()
 			if t.eof() || t.peek() != ',' {
 				break
 			}
@@ -477,7 +480,12 @@ func parseAddressList(value []byte) []Address {
 			break
 		}
 		a.t.pos++
-		if a.skip() <= 0 {
+		if r := a.skip(); r <= 0 {
+			if r < 0 {
+				// An unterminated comment after the comma: an
+				// address with nothing in it, as in Dovecot.
+				a.addFilled()
+			}
 			break
 		}
 	}

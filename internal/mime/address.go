@@ -3,12 +3,19 @@ package mime
 // Address-list parsing for ENVELOPE (RFC 5322 §3.4, obsolete forms of §4.4
 // accepted). Broken input never fails: like Dovecot, missing local parts
 // and domains are filled in with MISSING_MAILBOX / MISSING_DOMAIN so that
-// clients always get four fields, a comment after an addr-spec becomes the
-// display name, and parsing stops at garbage it cannot skip.
+// clients always get four fields, a comment after a bare addr-spec becomes
+// the display name (inside "<...>" it does not), an "<...>" that does not
+// parse keeps what was read with the host SYNTAX_ERROR, and parsing stops
+// at garbage it cannot skip.
 
 const (
 	missingMailbox = "MISSING_MAILBOX"
 	missingDomain  = "MISSING_DOMAIN"
+	// syntaxError is the host of an address whose "<...>" did not parse.
+	syntaxError = "SYNTAX_ERROR"
+	// invalidRoute is the route of an address whose source route did not
+	// parse.
+	invalidRoute = "INVALID_ROUTE"
 )
 
 // addrParser holds the state of one address-list parse.
@@ -143,11 +150,10 @@ func (a *addrParser) dotAtom(dst []byte) ([]byte, int) {
 		}
 		dst = append(dst, '.')
 		t.pos++
-		if r = a.skip(); r <= 0 {
-			return dst, r
-		}
-		if !isAtext(t.peek()) {
-			return dst, 1
+		// A dot must be followed by an atom ("a.@b" and "a." are
+		// errors), as in Dovecot's dot-atom.
+		if r = a.skip(); r <= 0 || !isAtext(t.peek()) {
+			return dst, -1
 		}
 	}
 }
@@ -233,31 +239,61 @@ func (a *addrParser) addrSpec() int {
 	return r
 }
 
-// route reads an obsolete source route "@a,@b" up to the ':'.
+// route reads an obsolete source route "@a,@b" (RFC 5322 §4.4
+// obs-domain-list: commas and CFWS between the domains, several commas
+// allowed) up to the ':'. It returns 0 at the end of input, -1 for a
+// domain that does not parse, 1 otherwise; the route is recorded only then.
 func (a *addrParser) route() int {
 	t := &a.t
 	var rt []byte
-	r := 1
-	for t.peek() == '@' {
+	for {
+		if t.eof() {
+			return 0
+		}
+		if t.peek() != '@' {
+			break
+		}
+		if len(rt) > 0 {
+			rt = append(rt, ',')
+		}
 		rt = append(rt, '@')
-		rt, r = a.domain(rt)
-		if r <= 0 {
-			break
+		var r int
+		if rt, r = a.domain(rt); r <= 0 {
+			return r
 		}
-		if t.peek() != ',' {
-			break
-		}
-		t.pos++
-		rt = append(rt, ',')
-		if r = a.skip(); r <= 0 {
-			break
+		for a.skip() > 0 && t.peek() == ',' {
+			t.pos++
 		}
 	}
 	a.cur.route, a.cur.hasRoute = rt, true
+	return 1
+}
+
+// localPart reads a quoted-string or dot-atom local part into the current
+// address's mailbox; it returns the result of the following skip, or -1
+// (mailbox unset) if there is none.
+func (a *addrParser) localPart() int {
+	t := &a.t
+	var local []byte
+	var r int
+	if t.peek() == '"' {
+		local, r = a.quoted(a.scratch[:0])
+	} else {
+		local, r = a.dotAtom(a.scratch[:0])
+	}
+	a.scratch = local[:0]
+	if r < 0 {
+		return -1
+	}
+	a.cur.mailbox, a.cur.hasMailbox = append([]byte(nil), local...), true
 	return r
 }
 
-// angleAddr reads "<" [route ":"] addr-spec ">".
+// angleAddr reads "<" [route ":"] local-part ["@" domain] ">". Inside the
+// brackets there is no display name: a comment there is only a comment,
+// and words without "@" are not a name either. It returns -1 on a syntax
+// error, leaving what it read in the current address (the caller marks
+// the host SYNTAX_ERROR); "<>" gives an address with neither part.
 func (a *addrParser) angleAddr() int {
 	t := &a.t
 	t.pos++
@@ -265,16 +301,32 @@ func (a *addrParser) angleAddr() int {
 		return -1
 	}
 	if t.peek() == '@' {
-		if a.route() <= 0 || t.peek() != ':' {
-			return -1
+		if a.route() > 0 && t.peek() == ':' {
+			t.pos++
+		} else {
+			// Keep going after a broken route, as Dovecot does.
+			a.cur.route, a.cur.hasRoute = []byte(invalidRoute), true
+			if t.eof() {
+				return -1
+			}
 		}
-		t.pos++
 		if a.skip() <= 0 {
 			return -1
 		}
 	}
-	if a.addrSpec() < 0 {
-		return -1
+	if t.peek() != '>' {
+		if a.localPart() <= 0 {
+			return -1
+		}
+		if t.peek() == '@' {
+			d, r := a.domain(nil)
+			if r >= 0 {
+				a.cur.domain, a.cur.hasDomain = d, true
+			}
+			if r <= 0 {
+				return -1
+			}
+		}
 	}
 	if t.peek() != '>' {
 		return -1
@@ -294,23 +346,37 @@ func (a *addrParser) mailbox() int {
 		r = a.addrSpec()
 		if a.invalid && a.cur.hasMailbox && !a.cur.hasName && !a.cur.hasDomain {
 			a.cur.name, a.cur.hasName = a.cur.mailbox, true
-			a.cur.mailbox = nil
+			a.cur.mailbox, a.cur.hasMailbox = nil, false
 		}
 	} else {
 		if len(words) > 0 {
 			a.cur.name, a.cur.hasName = append([]byte(nil), words...), true
 		}
 		a.scratch = words[:0]
-		r = a.angleAddr()
+		if a.angleAddr() < 0 {
+			// Keep what was read; the host says why it is incomplete.
+			a.cur.domain, a.cur.hasDomain = []byte(syntaxError), true
+		}
+		r = 0
+		if !t.eof() {
+			r = 1
+		}
 	}
-	if len(a.cur.mailbox) == 0 {
+	a.addFilled()
+	return r
+}
+
+// addFilled appends the current address with its missing parts filled in.
+// An absent local part is filled in; an empty quoted one ("") is kept, as
+// Dovecot keeps it.
+func (a *addrParser) addFilled() {
+	if !a.cur.hasMailbox {
 		a.cur.mailbox, a.cur.hasMailbox = []byte(missingMailbox), true
 	}
 	if len(a.cur.domain) == 0 {
 		a.cur.domain, a.cur.hasDomain = []byte(missingDomain), true
 	}
 	a.add()
-	return r
 }
 
 // add appends the current address and clears it.
@@ -342,10 +408,9 @@ func (a *addrParser) group(name []byte) int {
 	r := a.skip()
 	if r > 0 && t.peek() != ';' {
 		for {
-			if a.mailbox() <= 0 {
-				r = -1
-				break
-			}
+			// A broken mailbox does not end the group: the next
+			// one after a comma still belongs to it (Dovecot).
+			a.mailbox()
 			if t.eof() || t.peek() != ',' {
 				break
 			}
@@ -385,6 +450,21 @@ func (a *addrParser) address() int {
 	return a.group(name)
 }
 
+// ParseAddressList parses an address-list header value exactly as ENVELOPE
+// does, placeholders included (see IsPlaceholder). It returns nil when the
+// value holds nothing (IMAP NIL).
+func ParseAddressList(value []byte) []Address { return parseAddressList(value) }
+
+// IsPlaceholder reports whether s is one of the strings the address parser
+// puts where a message had no usable local part, domain or route.
+func IsPlaceholder(s string) bool {
+	switch s {
+	case missingMailbox, missingDomain, syntaxError, invalidRoute:
+		return true
+	}
+	return false
+}
+
 // parseAddressList parses an address-list header value. It returns nil when
 // the value holds nothing (IMAP NIL).
 func parseAddressList(value []byte) []Address {
@@ -400,7 +480,12 @@ func parseAddressList(value []byte) []Address {
 			break
 		}
 		a.t.pos++
-		if a.skip() <= 0 {
+		if r := a.skip(); r <= 0 {
+			if r < 0 {
+				// An unterminated comment after the comma: an
+				// address with nothing in it, as in Dovecot.
+				a.addFilled()
+			}
 			break
 		}
 	}

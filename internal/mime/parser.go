@@ -157,6 +157,9 @@ func (tp *treeParser) parsePart(p *Part, pos int, depth int, inDigest bool, enve
 	for _, f := range fields {
 		applyContentField(p, f, &boundaryParam, &hasBoundary, &seenCTE)
 	}
+	if envelope && !declaresMIME(fields) {
+		p.Flags |= FlagNotMIME
+	}
 	if envelope {
 		p.Envelope = buildEnvelope(fields)
 		if tp.onHeader != nil {
@@ -231,6 +234,19 @@ func (tp *treeParser) parseMultipart(p *Part, bodyStart int, depth int, b []byte
 		tp.bounds = tp.bounds[:my+1]
 		h = tp.parsePart(child, lineEnd(tp.buf, h.at), depth+1, digest, false)
 	}
+}
+
+// declaresMIME reports whether a message header has MIME-Version or
+// Content-Type: either makes its Content-* fields count, as in Dovecot,
+// which does not insist on MIME-Version (RFC 2045 §4 asks for it). Body
+// parts of a multipart are MIME without either.
+func declaresMIME(fields []rawField) bool {
+	for _, f := range fields {
+		if equalFold(f.name, "mime-version") || equalFold(f.name, "content-type") {
+			return true
+		}
+	}
+	return false
 }
 
 // classify sets the type flags: the effective media type when Content-Type

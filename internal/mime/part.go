@@ -104,6 +104,12 @@ const (
 	FlagHasNUL
 	// FlagDefaultRFC822: no Content-Type, inside multipart/digest.
 	FlagDefaultRFC822
+	// FlagNotMIME: a message header (top level or encapsulated) with
+	// neither MIME-Version nor Content-Type. Its other Content-* fields
+	// are recorded but are not MIME (RFC 2045 §4): BODYSTRUCTURE shows
+	// the defaults, as Dovecot does. Decoding for BINARY and SEARCH still
+	// follows Content-Transfer-Encoding, as Dovecot's decoders do.
+	FlagNotMIME
 )
 
 // Param is one Content-Type or Content-Disposition parameter, name and

@@ -40,14 +40,23 @@ const HeaderSeparator = "\x00"
 
 // IndexedHeaders returns, for each HeaderField, the folded values of the
 // message's fields of that name joined by HeaderSeparator, in header
-// order, and whether the message has such a field at all (a field with an
-// empty value is present: SUBJECT "" matches it).
+// order, each address field's value followed by its address forms (what
+// FROM, TO, CC and BCC match besides the text, address.go), and whether
+// the message has such a field at all (a field with an empty value is
+// present: SUBJECT "" matches it).
 func IndexedHeaders(fields []mime.Field) (values [NumHeaderFields]string, present [NumHeaderFields]bool) {
 	var parts [NumHeaderFields][]string
 	for _, f := range fields {
 		for i, name := range headerFieldNames {
 			if strings.EqualFold(f.Name, name) {
-				parts[i] = append(parts[i], Fold(f.Value))
+				folded := Fold(f.Value)
+				parts[i] = append(parts[i], folded)
+				if HeaderField(i) != HeaderSubject {
+					// FROM, TO, CC and BCC also match the field's
+					// addresses (address.go): after its value, in the
+					// same list, since a needle matches one piece only.
+					parts[i] = append(parts[i], addressForms(Fold, f.Value, folded)...)
+				}
 			}
 		}
 	}
@@ -135,11 +144,11 @@ func (c *headerCompiler) compile(k *proto.SearchKey) (HeaderQuery, bool) {
 		return c.contains(HeaderBcc, k.Value)
 	case proto.SearchHeader:
 		// HEADER Subject "x" is SUBJECT "x"; EqualFold is an equivalence,
-		// so the fields it finds are the same.
-		for i, name := range headerFieldNames {
-			if strings.EqualFold(k.Field, name) {
-				return c.contains(HeaderField(i), k.Value)
-			}
+		// so the fields it finds are the same. HEADER From "x" is not
+		// FROM "x": it matches the text only, which the index does not
+		// keep apart from the address forms, so it takes the general path.
+		if strings.EqualFold(k.Field, headerFieldNames[HeaderSubject]) {
+			return c.contains(HeaderSubject, k.Value)
 		}
 	case proto.SearchNot:
 		if len(k.Keys) == 1 {

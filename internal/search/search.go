@@ -99,6 +99,9 @@ type evaluator struct {
 	foldedBody  *string
 	foldedHeads []string // folded values, parallel to m.Parsed.Headers
 	headFolded  []bool   // foldedHeads[i] has been computed
+	// addrForms are the folded address forms of header field i, computed
+	// on first use by FROM, TO, CC and BCC (address.go).
+	addrForms map[int][]string
 }
 
 func (e *evaluator) all(keys []proto.SearchKey) bool {
@@ -185,14 +188,14 @@ func (e *evaluator) match(k *proto.SearchKey) bool {
 	case proto.SearchModSeq: // RFC 7162 §3.1.5: mod-sequence >= the value
 		return k.Number >= 0 && m.ModSeq >= uint64(k.Number)
 
-	case proto.SearchBcc:
-		return e.header("Bcc", k.Value)
+	case proto.SearchBcc: // address.go
+		return e.address("Bcc", k.Value)
 	case proto.SearchCc:
-		return e.header("Cc", k.Value)
+		return e.address("Cc", k.Value)
 	case proto.SearchFrom:
-		return e.header("From", k.Value)
+		return e.address("From", k.Value)
 	case proto.SearchTo:
-		return e.header("To", k.Value)
+		return e.address("To", k.Value)
 	case proto.SearchSubject:
 		return e.header("Subject", k.Value)
 	case proto.SearchHeader:

@@ -14,7 +14,62 @@ func AppendBodyStructure(dst []byte, m *mime.Message, extended bool, utf8 bool) 
 	if m == nil || m.Root == nil {
 		return appendEmptyBody(dst, extended)
 	}
+	if root := contentView(m.Root); isPlainText(root) {
+		// Dovecot answers a message that is nothing but plain US-ASCII
+		// text with a fixed, lower-case structure, whatever the case of
+		// its header fields: clients see what Dovecot sends.
+		dst = append(dst, `("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" `...)
+		dst = strconv.AppendInt(dst, root.BodySize(), 10)
+		dst = append(dst, ' ')
+		dst = strconv.AppendInt(dst, root.Lines, 10)
+		if extended {
+			dst = append(dst, " NIL NIL NIL NIL"...)
+		}
+		return append(dst, ')')
+	}
 	return appendPart(dst, m.Root, extended, utf8, 0)
+}
+
+// isPlainText reports whether a top-level part is text/plain whose only
+// parameter, if any, is charset=us-ascii (any case), with no Content-ID,
+// -Description, -MD5, -Disposition, -Language or -Location, and no
+// transfer encoding other than 7bit: RFC 2045 §5.2 and §6.1 defaults.
+func isPlainText(p *mime.Part) bool {
+	if p.Flags&mime.FlagText == 0 || p.IsMultipart() || p.IsMessage() {
+		return false
+	}
+	if p.Has&mime.HasContentType != 0 && !strings.EqualFold(p.Subtype, "plain") {
+		return false
+	}
+	switch len(p.Params) {
+	case 0:
+	case 1:
+		if !strings.EqualFold(p.Params[0].Name, "charset") || !strings.EqualFold(p.Params[0].Value, "us-ascii") {
+			return false
+		}
+	default:
+		return false
+	}
+	const extra = mime.HasID | mime.HasDescription | mime.HasMD5 | mime.HasDisposition | mime.HasLocation
+	if p.Has&extra != 0 || len(p.Language) > 0 {
+		return false
+	}
+	return p.Has&mime.HasEncoding == 0 || strings.EqualFold(p.Encoding, "7bit")
+}
+
+// contentView returns p as BODYSTRUCTURE sees it: p itself, or, for a
+// header that is not MIME (mime.FlagNotMIME), a copy without its
+// Content-* fields other than the (absent) Content-Type.
+func contentView(p *mime.Part) *mime.Part {
+	if p.Flags&mime.FlagNotMIME == 0 {
+		return p
+	}
+	q := *p
+	q.Has &^= mime.HasID | mime.HasDescription | mime.HasEncoding | mime.HasMD5 | mime.HasLocation |
+		mime.HasDisposition | mime.HasLanguage
+	q.ID, q.Description, q.Encoding, q.MD5, q.Location = "", "", "", "", ""
+	q.Disposition, q.DispositionParams, q.Language = "", nil, nil
+	return &q
 }
 
 // maxRenderDepth stops recursion on a corrupt stored tree.
@@ -37,6 +92,7 @@ func appendPart(dst []byte, p *mime.Part, extended, utf8 bool, depth int) []byte
 	if p.IsMultipart() {
 		return appendMultipart(dst, p, extended, utf8, depth)
 	}
+	p = contentView(p)
 	dst = append(dst, '(')
 	typ, sub := p.Type, p.Subtype
 	switch {

@@ -65,25 +65,30 @@ func Compute(p *mime.Message) *store.SortKeys {
 	return k
 }
 
-// firstAddress returns the first mailbox of an address list, skipping the
-// start and end markers of groups (which have no host); zero if none.
+// firstAddress returns the first address of an address list as ENVELOPE
+// has it (RFC 5256 §3: "the first ... address"), zero if none. A list that
+// starts with a group starts with the group's start marker, whose mailbox
+// is the group name (RFC 9051 §7.5.2), so such a message sorts by the
+// group name, as in Dovecot.
 func firstAddress(list []mime.Address) mime.Address {
-	for _, a := range list {
-		if a.Has&mime.AddrHost != 0 {
-			return a
-		}
+	if len(list) == 0 {
+		return mime.Address{}
 	}
-	return mime.Address{}
+	return list[0]
 }
 
 // displayName is the RFC 5957 display string of an address: its display
-// name with RFC 2047 words decoded, or, if that is empty, its addr-spec.
+// name with RFC 2047 words decoded, or, if that is empty, its addr-spec;
+// for a group start (no host), the group name.
 func displayName(a mime.Address) string {
 	if name := strings.TrimSpace(mime.DecodeHeader([]byte(a.Name))); name != "" {
 		return name
 	}
 	if a.Mailbox == "" {
 		return ""
+	}
+	if a.Has&mime.AddrHost == 0 {
+		return a.Mailbox
 	}
 	return a.Mailbox + "@" + a.Host
 }

@@ -119,10 +119,10 @@ func TestCompute(t *testing.T) {
 	want := map[string]string{
 		"Subject":     Collate("Grüße"),
 		"From":        "JOERG",
-		"To":          "ANN",
+		"To":          "LIST", // a group: its name (the first ENVELOPE address)
 		"Cc":          "CC",
 		"DisplayFrom": Collate("Jörg"),
-		"DisplayTo":   "ANN@EXAMPLE.ORG",
+		"DisplayTo":   "LIST",
 		"MessageID":   "id.1@example.de",
 	}
 	got := map[string]string{
@@ -145,6 +145,12 @@ func TestCompute(t *testing.T) {
 	k = Compute(mime.ParseBytes([]byte("In-Reply-To: junk <p@x> <q@x>\r\nReferences: none\r\n\r\n")))
 	if !slices.Equal(k.References, []string{"p@x"}) || !k.SentDate.IsZero() || k.Subject != "" || k.From != "" || k.MessageID != "" {
 		t.Errorf("fallback keys = %+v", k)
+	}
+	// A list that starts with a group, even an empty one, sorts by the
+	// group name (RFC 5256 §3, RFC 5957 §3.1; Dovecot does the same).
+	k = Compute(mime.ParseBytes([]byte("From: empty:;\r\nTo: \"The Team\": a@b.example, c@d.example;\r\nCc: team: x@y.example;, z@w.example\r\n\r\n")))
+	if k.From != "EMPTY" || k.DisplayFrom != "EMPTY" || k.To != Collate("The Team") || k.DisplayTo != Collate("The Team") || k.Cc != "TEAM" {
+		t.Errorf("group keys = %+v", k)
 	}
 	if k := Compute(nil); k == nil || k.Subject != "" {
 		t.Errorf("Compute(nil) = %+v", k)

@@ -64,10 +64,21 @@ func insertHeaderSearch(ctx context.Context, tx querier, contentID int64, p *mim
 	return err
 }
 
-// afterHeaderSearchMigration runs the Go part of the migration that added
-// content_search, if migration is that one.
+// headerSearchAddressesSchema is the migration that recomputes every
+// content_search row since the address fields hold their addresses too
+// (search.IndexedHeaders): it empties the table, and the backfill, run
+// after it as after headerSearchSchema, writes the rows again from the
+// stored header fields. Running it again recomputes the same rows.
+const headerSearchAddressesSchema = `
+-- hdr_from, hdr_to, hdr_cc and hdr_bcc now list each field's addresses
+-- after its value: recompute every row (backfillHeaderSearch).
+DELETE FROM content_search;
+`
+
+// afterHeaderSearchMigration runs the Go part of the migrations that added
+// and recomputed content_search, if migration is one of them.
 func afterHeaderSearchMigration(ctx context.Context, tx *sql.Tx, migration string) error {
-	if migration != headerSearchSchema {
+	if migration != headerSearchSchema && migration != headerSearchAddressesSchema {
 		return nil
 	}
 	return backfillHeaderSearch(ctx, tx)

@@ -12,6 +12,7 @@ import (
 
 	"roost/internal/imap/golden"
 	"roost/internal/imap/proto"
+	"roost/internal/mime"
 	"roost/internal/search"
 	"roost/internal/store"
 )
@@ -152,8 +153,9 @@ func TestHeaderSearchFields(t *testing.T) {
 		{[]proto.SearchKey{headerKey(proto.SearchSubject, "=?UTF-8")}, []uint32{}},
 		{[]proto.SearchKey{headerKey(proto.SearchFrom, "ANN@")}, []uint32{1}},
 		{[]proto.SearchKey{headerKey(proto.SearchTo, "bob")}, []uint32{2}},
-		{[]proto.SearchKey{fieldKey("cc", "CAROL")}, []uint32{2}},
-		{[]proto.SearchKey{fieldKey("BCC", "")}, []uint32{3}},
+		{[]proto.SearchKey{fieldKey("subject", "ABC")}, []uint32{1}},
+		{[]proto.SearchKey{headerKey(proto.SearchCc, "CAROL")}, []uint32{2}},
+		{[]proto.SearchKey{headerKey(proto.SearchBcc, "")}, []uint32{3}},
 		{[]proto.SearchKey{headerKey(proto.SearchBcc, "dave")}, []uint32{3}},
 		{[]proto.SearchKey{orKey(headerKey(proto.SearchTo, "bob"), headerKey(proto.SearchBcc, "dave"))}, []uint32{2, 3}},
 		{[]proto.SearchKey{notKey(headerKey(proto.SearchFrom, "ann"))}, []uint32{2, 3, 4}},
@@ -174,6 +176,37 @@ func TestHeaderSearchFields(t *testing.T) {
 	}
 	if _, err := s.SearchHeaderFields(context.Background(), 999, f.uids, q); err == nil {
 		t.Errorf("SearchHeaderFields on a missing mailbox: no error")
+	}
+}
+
+// TestHeaderSearchAddresses checks that the index finds what FROM, TO, CC
+// and BCC find in the parsed addresses, not only in the text.
+func TestHeaderSearchAddresses(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	f := newHeaderSearchFixture(t, s, [][]byte{
+		[]byte("From: <user-from (comment)@ (comment) domain.org>\r\n\r\nbody\r\n"),
+		[]byte("To: =?UTF-8?Q?J=C3=B6rg?= (x) =?UTF-8?Q?M=C3=BCller?= <j @ example.de>\r\nCc: team: a@b.example, c@d.example;\r\n\r\nbody\r\n"),
+	})
+	tests := []struct {
+		keys []proto.SearchKey
+		want []uint32
+	}{
+		{[]proto.SearchKey{headerKey(proto.SearchFrom, "user-from@domain.org")}, []uint32{1}},
+		{[]proto.SearchKey{headerKey(proto.SearchFrom, "(comment)")}, []uint32{1}},
+		{[]proto.SearchKey{headerKey(proto.SearchTo, "jörg müller")}, []uint32{2}},
+		{[]proto.SearchKey{headerKey(proto.SearchTo, "J@EXAMPLE.DE")}, []uint32{2}},
+		{[]proto.SearchKey{headerKey(proto.SearchCc, "c@d.example")}, []uint32{2}},
+		{[]proto.SearchKey{notKey(headerKey(proto.SearchFrom, "user-from@domain.org"))}, []uint32{2}},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, f.check(tc.keys...)); diff != "" {
+			t.Errorf("keys %+v (-want +got):\n%s", tc.keys, diff)
+		}
+	}
+	// HEADER From is the text: the general path, and no address match.
+	if got := f.general([]proto.SearchKey{fieldKey("From", "user-from@domain.org")}); len(got) != 0 {
+		t.Errorf("HEADER From matched an address form: %v", got)
 	}
 }
 
@@ -209,7 +242,7 @@ func TestHeaderSearchCorpus(t *testing.T) {
 	}
 	// The general path's messages carry the decoded fields to cut from.
 	f.general(keys[:1])
-	nonASCII, spanning := 0, 0
+	nonASCII, spanning, addrSpecs := 0, 0, 0
 	for mi, m := range f.loaded {
 		if mi%5 != 0 {
 			continue
@@ -235,10 +268,23 @@ func TestHeaderSearchCorpus(t *testing.T) {
 						break
 					}
 				}
-				if mi%2 == 0 {
+				if mi%2 == 0 || fi != 0 {
+					// HEADER on an address field is not indexed
+					// (it matches the text without the addresses).
 					keys = append(keys, headerKey(ops[fi], needle))
 				} else {
 					keys = append(keys, fieldKey(strings.ToUpper(name), needle))
+				}
+				if fi != 0 {
+					// The addr-spec of the field's first address, which
+					// the text may not contain as written.
+					for _, a := range mime.ParseAddressList([]byte(v)) {
+						if a.Has&mime.AddrHost != 0 && !mime.IsPlaceholder(a.Host) && !mime.IsPlaceholder(a.Mailbox) {
+							keys = append(keys, headerKey(ops[fi], a.Mailbox+"@"+a.Host))
+							addrSpecs++
+							break
+						}
+					}
 				}
 				if vi > 0 && len(values[vi-1]) > 0 && len(v) > 0 {
 					// The end of one occurrence and the start of the next.
@@ -248,8 +294,8 @@ func TestHeaderSearchCorpus(t *testing.T) {
 			}
 		}
 	}
-	if len(keys) < 150 || nonASCII < 5 {
-		t.Fatalf("only %d needles (%d non-ASCII) cut from the corpus", len(keys), nonASCII)
+	if len(keys) < 150 || nonASCII < 5 || addrSpecs < 50 {
+		t.Fatalf("only %d needles (%d non-ASCII, %d addr-specs) cut from the corpus", len(keys), nonASCII, addrSpecs)
 	}
 	matched := 0
 	for i, k := range keys {
@@ -266,7 +312,7 @@ func TestHeaderSearchCorpus(t *testing.T) {
 	if matched < len(keys)*3/4 {
 		t.Errorf("only %d of %d corpus needles matched anything", matched, len(keys))
 	}
-	t.Logf("%d needles (%d non-ASCII, %d across occurrences), %d matched", len(keys), nonASCII, spanning, matched)
+	t.Logf("%d needles (%d non-ASCII, %d across occurrences, %d addr-specs), %d matched", len(keys), nonASCII, spanning, addrSpecs, matched)
 }
 
 // cutNeedle returns a piece of v, up to six characters from about its
@@ -297,6 +343,7 @@ func TestHeaderSearchMigration(t *testing.T) {
 		[]byte("Subject:\r\nTo: bob@example.org\r\nCc: Carol <carol@example.org>\r\nBcc: x\r\n\r\nbody\r\n"),
 		[]byte("Subject: =?UTF-8?Q?Gro=C3=9Fe_Stra=C3=9Fe?=\r\n\r\nbody\r\n"),
 		[]byte("\r\nno header at all\r\n"),
+		[]byte("From: <user-from (comment)@ (comment) domain.org>\r\n\r\nbody\r\n"),
 	})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -304,11 +351,14 @@ func TestHeaderSearchMigration(t *testing.T) {
 	want := dumpDatabase(t, dir)
 	// Rows as dumpDatabase renders them: ß folds to "ss"; x'' for the
 	// empty Subject, NULL for absent fields.
+	// An address field lists the addr-specs and names that its text does
+	// not contain as it stands after it (only message 5 has one).
 	wantRows := []string{
 		`['\x01' "one\x00two" "ann <ann@example.org>" <nil> <nil> <nil>]`,
 		`['\x02' "" <nil> "bob@example.org" "carol <carol@example.org>" "x"]`,
 		`['\x03' "grosse strasse" <nil> <nil> <nil> <nil>]`,
 		`['\x04' <nil> <nil> <nil> <nil> <nil>]`,
+		`['\x05' <nil> "<user-from (comment)@ (comment) domain.org>\x00user-from@domain.org" <nil> <nil> <nil>]`,
 	}
 	if diff := cmp.Diff(wantRows, want["content_search"]); diff != "" {
 		t.Fatalf("content_search at Append (-want +got):\n%s", diff)
@@ -330,5 +380,27 @@ func TestHeaderSearchMigration(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, dumpDatabase(t, dir)); diff != "" {
 		t.Errorf("database after the backfill (-at Append +migrated):\n%s", diff)
+	}
+
+	// Rows written before the address fields listed their addresses (as
+	// migration 9 left them) are recomputed by the migration after it.
+	db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"UPDATE content_search SET hdr_from = CAST('<user-from (comment)@ (comment) domain.org>' AS BLOB) WHERE content_id = 5",
+		"UPDATE content_search SET hdr_to = NULL WHERE content_id = 2",
+		"PRAGMA user_version = 9"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+	s = openTest(t, dir)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, dumpDatabase(t, dir)); diff != "" {
+		t.Errorf("database after recomputing the address fields (-at Append +migrated):\n%s", diff)
 	}
 }

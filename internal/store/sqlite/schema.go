@@ -114,6 +114,12 @@ CREATE TABLE subscriptions (
 	// 9: folded Subject, From, To, Cc and Bcc for SEARCH, backfilled from
 	// the stored header fields (headersearch.go).
 	headerSearchSchema,
+	// 10: the same, recomputed: FROM, TO, CC and BCC also match the
+	// fields' parsed addresses (headersearch.go).
+	headerSearchAddressesSchema,
+	// 11: sort keys recomputed: a list that starts with a group sorts by
+	// the group name (sortkeys.go).
+	sortKeysGroupsSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

@@ -92,10 +92,21 @@ func insertSortKeys(ctx context.Context, tx querier, contentID int64, k *store.S
 	return err
 }
 
+// sortKeysGroupsSchema is the migration that recomputes every sort key
+// since an address list starting with a group sorts by the group name
+// (sortkeys.Compute): it empties content_sortkeys, and backfillSortKeys
+// writes the keys again from the stored parse results. Running it again
+// recomputes the same keys.
+const sortKeysGroupsSchema = `
+-- from_addr, to_addr, cc_addr, display_from and display_to of a list that
+-- starts with a group are now the group name: recompute every row.
+DELETE FROM content_sortkeys;
+`
+
 // afterMigration runs the Go part of a migration, if it has one, inside
 // the migration's transaction, right after its SQL.
 func afterMigration(ctx context.Context, tx *sql.Tx, migration string) error {
-	if migration == sortKeysSchema {
+	if migration == sortKeysSchema || migration == sortKeysGroupsSchema {
 		return backfillSortKeys(ctx, tx)
 	}
 	if migration == objectIDSchema {

@@ -33,6 +33,7 @@ func TestSortKeysMigration(t *testing.T) {
 			"Subject: Re: [x] hello\r\nMessage-ID: <1@example.org>\r\nReferences: <0@example.org>\r\n\r\nbody\r\n",
 		"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= (fwd)\r\nIn-Reply-To: <1@example.org>\r\n\r\nbody\r\n",
 		"no header at all\r\n",
+		"Cc: team: a@b.example, c@d.example;\r\nTo: empty:;\r\n\r\nbody\r\n",
 	}
 	var msgs []store.AppendMessage
 	for _, raw := range raws {
@@ -77,9 +78,33 @@ func TestSortKeysMigration(t *testing.T) {
 	db.Close()
 
 	s = openTest(t, dir)
-	defer s.Close()
 	if diff := cmp.Diff(want, load(s)); diff != "" {
 		t.Errorf("keys after migration (-at Append +migrated):\n%s", diff)
+	}
+	if k := want[3]; k.Cc != "TEAM" || k.To != "EMPTY" || k.DisplayTo != "EMPTY" {
+		t.Errorf("keys of a message with groups: %+v", k)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Keys computed when a group was skipped (the first mailbox inside
+	// it) are recomputed by the migration after the header search one.
+	db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"UPDATE content_sortkeys SET cc_addr = 'A', to_addr = '', display_to = ''",
+		"PRAGMA user_version = 10"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+	s = openTest(t, dir)
+	defer s.Close()
+	if diff := cmp.Diff(want, load(s)); diff != "" {
+		t.Errorf("keys after recomputing (-at Append +migrated):\n%s", diff)
 	}
 	var version int
 	if err := s.r.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(migrations) {

@@ -28,10 +28,10 @@ var sortKeysWant = store.SortKeys{
 	Subject:      "STRAßE", // simple titlecase mapping: ß stays (RFC 5051)
 	SubjectReply: true,
 	From:         "JOERG",
-	To:           "ANN", // the first mailbox, inside the group
+	To:           "TEAM", // the first ENVELOPE address: the group start, named "team"
 	Cc:           "CC",
-	DisplayFrom:  "JO\u0308RG",      // decomposed
-	DisplayTo:    "ANN@EXAMPLE.ORG", // no display name: the addr-spec
+	DisplayFrom:  "JO\u0308RG", // decomposed
+	DisplayTo:    "TEAM",       // a group start: its name
 	MessageID:    "abc.def@example.de",
 	References:   []string{"root@example.de", "parent@example.de"},
 }

@@ -114,6 +114,9 @@ CREATE TABLE subscriptions (
 	// 9: folded Subject, From, To, Cc and Bcc for SEARCH, backfilled from
 	// the stored header fields (headersearch.go).
 	headerSearchSchema,
+	// 10: subscribe the default mailboxes of older accounts, once
+	// (users.go).
+	defaultSubscriptionsSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

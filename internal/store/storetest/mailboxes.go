@@ -273,12 +273,23 @@ func testRenameInbox(t *testing.T, b store.Backend) {
 func testSubscriptions(t *testing.T, b store.Backend) {
 	u := newUser(t, b, "alice")
 	other := newUser(t, b, "bob")
+	// A new account's default mailboxes are subscribed.
+	subs, err := b.Subscriptions(ctx, other.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "a new account's subscriptions", subs, []string{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"})
+	for _, n := range []string{"INBOX", "Drafts", "Sent", "Trash", "Junk", "Archive"} {
+		if err := b.Unsubscribe(ctx, u.ID, n); err != nil {
+			t.Fatalf("Unsubscribe(%q): %v", n, err)
+		}
+	}
 	for _, n := range []string{"Sent", "Does/Not/Exist", "Archive", "Sent"} {
 		if err := b.Subscribe(ctx, u.ID, n); err != nil {
 			t.Fatalf("Subscribe(%q): %v", n, err)
 		}
 	}
-	subs, err := b.Subscriptions(ctx, u.ID)
+	subs, err = b.Subscriptions(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,5 +303,5 @@ func testSubscriptions(t *testing.T, b store.Backend) {
 	subs, _ = b.Subscriptions(ctx, u.ID)
 	equal(t, "subscriptions after unsubscribe", subs, []string{"Archive", "Does/Not/Exist"})
 	subs, _ = b.Subscriptions(ctx, other.ID)
-	equal(t, "other user's subscriptions", subs, []string{})
+	equal(t, "other user's subscriptions", subs, []string{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"})
 }

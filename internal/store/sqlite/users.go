@@ -20,8 +20,8 @@ type querier interface {
 
 // CreateUser implements store.Backend: the account and DefaultMailboxes.
 func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) (*store.User, error) {
-	if name == "" {
-		return nil, fmt.Errorf("sqlite: empty user name")
+	if err := store.ValidateUserName(name); err != nil {
+		return nil, err
 	}
 	u := &store.User{Name: name, PasswordHash: passwordHash, Created: time.Now().Truncate(time.Second)}
 	err := s.write(ctx, func(tx *sql.Tx, st *txState) error {
@@ -152,7 +152,26 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", userID)
+		if _, err = tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", userID); err != nil {
+			return err
+		}
+		// Servers watch this number to end the account's sessions
+		// (UserDeletions).
+		_, err = tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('users_deleted', 1)
+			ON CONFLICT (name) DO UPDATE SET value = value + 1`)
 		return err
 	})
+}
+
+var _ store.UserDeletionCounter = (*Store)(nil)
+
+// UserDeletions implements store.UserDeletionCounter: how many accounts
+// have been deleted, one indexed read of the counters table.
+func (s *Store) UserDeletions(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'users_deleted'").Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, mapErr(err)
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 
 	"roost/internal/store"
@@ -14,6 +15,15 @@ func testUsers(t *testing.T, b store.Backend) {
 	}
 	_, err := b.CreateUser(ctx, "alice", "x")
 	wantErr(t, "CreateUser(duplicate)", err, store.ErrUserExists)
+	// Every backend applies the one rule for new names: "bad/name" would
+	// read as bad's mailbox name/... under "Other Users/".
+	for _, name := range []string{"bad/name", "", "a b", "ctl\x01", store.SharedAccountName} {
+		_, err := b.CreateUser(ctx, name, "x")
+		wantErr(t, "CreateUser("+name+")", err, store.ErrInvalidUserName)
+	}
+	if _, err := b.User(ctx, "bad/name"); !errors.Is(err, store.ErrNoUser) {
+		t.Fatalf("User(bad/name) after a refused CreateUser: %v", err)
+	}
 
 	u, err := b.User(ctx, "alice")
 	if err != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"roost/internal/app"
@@ -46,7 +48,8 @@ machines and for benchmarks (bench/compare.sh).
 Flags override the config file; the log goes to stderr.`
 
 func runServe(e *env, args []string) error {
-	fs := newFlagSet(e, "serve", "serve [--data DIR] [--config FILE] [--imap ADDR] [--imaps ADDR] [--demo] [--cert FILE --key FILE]", serveDescription)
+	fs := newFlagSet(e, "serve", "serve [--data DIR] [--config FILE] [--imap ADDR] [--imaps ADDR] [--demo] [--cert FILE --key FILE] "+
+		"[--log-level LEVEL] [--password-hash-params PARAMS]", serveDescription)
 	sf := addStoreFlags(fs)
 	imapAddr := fs.String("imap", config.DefaultIMAPAddr, "IMAP (STARTTLS) listen `ADDR`; \"\" disables it")
 	imapsAddr := fs.String("imaps", config.DefaultIMAPSAddr, "IMAPS (implicit TLS) listen `ADDR`; \"\" disables it")
@@ -63,6 +66,9 @@ func runServe(e *env, args []string) error {
 		return usagef("unexpected argument %q", positional[0])
 	}
 
+	if err := checkServeFlags(fs); err != nil {
+		return err
+	}
 	cfg, err := sf.load(e)
 	if err != nil {
 		return err
@@ -83,6 +89,11 @@ func runServe(e *env, args []string) error {
 		}
 	})
 	if err := cfg.Validate(); err != nil {
+		if sf.config == "" {
+			// Without a file every setting came from a flag (or a
+			// default): a wrong command line, exit 2.
+			return usagef("%s", strings.TrimPrefix(err.Error(), "config: "))
+		}
 		return err
 	}
 	var params *auth.Params
@@ -136,6 +147,27 @@ func runServe(e *env, args []string) error {
 
 	return app.Run(ctx, app.Options{Config: cfg, Demo: *demo, Logger: logger, Out: e.stdout, Reload: reload,
 		HashParams: params, CPUs: oneMoreProcThanCores(e)})
+}
+
+// checkServeFlags refuses flag values that are wrong whatever the config
+// file says, as command line mistakes (exit 2).
+func checkServeFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		v := f.Value.String()
+		switch {
+		case err != nil:
+		case f.Name == "log-level":
+			if _, perr := config.ParseLogLevel(v); perr != nil {
+				err = usagef("--log-level: unknown level %q (want debug, info, warn or error)", v)
+			}
+		case f.Name == "imap" || f.Name == "imaps":
+			if _, _, perr := net.SplitHostPort(v); v != "" && perr != nil {
+				err = usagef("--%s %q: want HOST:PORT (or \"\" to disable it)", f.Name, v)
+			}
+		}
+	})
+	return err
 }
 
 // oneMoreProcThanCores lets the Go scheduler run one more goroutine at once

@@ -124,6 +124,10 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 
+	if err := CheckDemoAccount(ctx, backend, cfg.Data, cfg.Listen); err != nil {
+		return err
+	}
+
 	listeners, err := listen(cfg.Listen, tlsConfig)
 	if err != nil {
 		return err

@@ -31,7 +31,14 @@ on first start and kept in DATA/tls/.
 
 --demo creates the account demo with password demo and a welcome message,
 and prints the settings for a mail client. It is refused unless every
-listener is on a loopback address.
+listener is on a loopback address; and while the account demo still has
+the password demo, its data directory is not served on any other address
+(delete it with roost user delete demo, or change it with roost user
+passwd demo).
+
+One server per data directory: a second roost serve on a directory that a
+running server uses stops with an error (DATA/roost.lock). The data
+directory is created if missing, inside an existing parent only.
 
 SIGHUP reloads the TLS certificate and key: new connections get the new
 pair, established sessions continue. A pair that does not load (or whose key

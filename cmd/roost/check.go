@@ -26,6 +26,9 @@ run while the server is running.`)
 	if len(positional) > 0 {
 		return usagef("unexpected argument %q", positional[0])
 	}
+	if *sample < 0 {
+		return usagef("--sample %d: want a number of files, 0 or more", *sample)
+	}
 	cfg, err := sf.load(e)
 	if err != nil {
 		return err

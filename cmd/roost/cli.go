@@ -18,6 +18,13 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// stdinTerminal reports whether stdin is a terminal (for the
+	// confirmation of user delete); nil means: ask the operating system.
+	stdinTerminal func() bool
+
+	// usage is the synopsis of the (sub)command being parsed and helpName
+	// its name, for the short usage printed after a command line mistake.
+	usage, helpName string
 }
 
 // command is one subcommand.
@@ -86,7 +93,12 @@ func exitCode(e *env, name string, err error) int {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "roost %s: %s\nRun 'roost %s --help' for usage.\n", name, ue.msg, name)
+		// A short usage on stderr; the whole help is one --help away.
+		if e.usage != "" {
+			fmt.Fprintf(e.stderr, "roost %s: %s\nUsage: roost %s\nRun 'roost %s --help' for more.\n", name, ue.msg, e.usage, e.helpName)
+		} else {
+			fmt.Fprintf(e.stderr, "roost %s: %s\nRun 'roost %s --help' for usage.\n", name, ue.msg, name)
+		}
 		return exitUsage
 	case errors.Is(err, errReported):
 		return exitError
@@ -134,6 +146,7 @@ func runHelp(e *env, args []string) error {
 // of exiting, and prints usage (with the given synopsis and description)
 // to e.stdout for --help and to e.stderr for mistakes.
 func newFlagSet(e *env, name, synopsis, description string) *flag.FlagSet {
+	e.usage, e.helpName = synopsis, name
 	fs := flag.NewFlagSet("roost "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by exitCode, usage by parseArgs
 	fs.Usage = func() {
@@ -155,12 +168,17 @@ func newFlagSet(e *env, name, synopsis, description string) *flag.FlagSet {
 // positional arguments (`roost user add NAME --password-stdin`), which the
 // flag package alone does not allow. Everything after "--" is positional.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package calls Usage for -h and for every mistake; the whole
+	// usage goes to stdout for -h only (a mistake gets the short one on
+	// stderr, exitCode).
+	printUsage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = printUsage }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				// fs.Parse has already printed the usage (the flag
-				// package calls Usage itself for -h and --help).
+				printUsage()
 				return nil, err
 			}
 			return nil, usagef("%v", err)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -96,8 +98,9 @@ func TestUserCommandsInProcess(t *testing.T) {
 	}
 	// --data beats $ROOST_DATA.
 	other := t.TempDir()
+	runCLI(t, "pw\n", nil, "user", "add", "other", "--password-stdin", "--data", other)
 	code, stdout, _ = runCLI(t, "", env, "user", "list", "--data", other)
-	if code != 0 || stdout != "" {
+	if code != 0 || stdout != "other\n" {
 		t.Fatalf("user list --data other: %d %q", code, stdout)
 	}
 	code, stdout, stderr = runCLI(t, "", env, "check")
@@ -142,17 +145,33 @@ func TestServePasswordHashParamsRefused(t *testing.T) {
 	}
 }
 
+const serveUsage = "Usage: roost serve [--data DIR] [--config FILE] [--imap ADDR] [--imaps ADDR] [--demo] [--cert FILE --key FILE] " +
+	"[--log-level LEVEL] [--password-hash-params PARAMS]\nRun 'roost serve --help' for more.\n"
+
+// TestServeUsageErrors: wrong flag values are command line mistakes (exit
+// 2, a short usage on stderr); settings from a config file that cannot
+// work are failures (exit 1).
 func TestServeUsageErrors(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "roost.toml")
+	if err := os.WriteFile(conf, []byte("log_level = \"loud\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args   []string
 		code   int
 		stderr string
 	}{
-		{[]string{"serve", "--imap", "", "--imaps", ""}, 1, "roost serve: config: every listener is disabled (listen.imap and listen.imaps are both empty)\n"},
-		{[]string{"serve", "--cert", "c.pem"}, 1, "roost serve: config: tls.cert and tls.key must be given together\n"},
-		{[]string{"serve", "--log-level", "loud"}, 1, "roost serve: config: unknown log level \"loud\" (want debug, info, warn or error)\n"},
-		{[]string{"serve", "extra"}, 2, "roost serve: unexpected argument \"extra\"\nRun 'roost serve --help' for usage.\n"},
+		{[]string{"serve", "--imap", "", "--imaps", ""}, 2, "roost serve: every listener is disabled (listen.imap and listen.imaps are both empty)\n" + serveUsage},
+		{[]string{"serve", "--cert", "c.pem"}, 2, "roost serve: tls.cert and tls.key must be given together\n" + serveUsage},
+		{[]string{"serve", "--log-level", "loud"}, 2, "roost serve: --log-level: unknown level \"loud\" (want debug, info, warn or error)\n" + serveUsage},
+		{[]string{"serve", "--imap", "nonsense"}, 2, "roost serve: --imap \"nonsense\": want HOST:PORT (or \"\" to disable it)\n" + serveUsage},
+		{[]string{"serve", "--imaps", "1.2.3.4"}, 2, "roost serve: --imaps \"1.2.3.4\": want HOST:PORT (or \"\" to disable it)\n" + serveUsage},
+		{[]string{"serve", "extra"}, 2, "roost serve: unexpected argument \"extra\"\n" + serveUsage},
+		{[]string{"serve", "--bogus"}, 2, "roost serve: flag provided but not defined: -bogus\n" + serveUsage},
+		{[]string{"serve", "--imap"}, 2, "roost serve: flag needs an argument: -imap\n" + serveUsage},
+		{[]string{"serve", "--demo=maybe"}, 2, "roost serve: invalid boolean value \"maybe\" for -demo: parse error\n" + serveUsage},
 		{[]string{"serve", "--config", "/nonexistent/roost.toml"}, 1, "roost serve: config: open /nonexistent/roost.toml: no such file or directory\n"},
+		{[]string{"serve", "--config", conf}, 1, "roost serve: config: unknown log level \"loud\" (want debug, info, warn or error)\n"},
 	} {
 		code, stdout, stderr := runCLI(t, "", nil, tc.args...)
 		if code != tc.code || stdout != "" || stderr != tc.stderr {

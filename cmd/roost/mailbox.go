@@ -28,6 +28,7 @@ t (delete messages), e (expunge), a (administer the ACL). "c" means k and
 Owners of personal mailboxes share them with IMAP SETACL instead.`
 
 func runMailbox(e *env, args []string) error {
+	e.usage, e.helpName = "mailbox <share|list-shared> ...", "mailbox"
 	if len(args) == 0 {
 		return usagef("missing subcommand: share or list-shared")
 	}
@@ -113,6 +114,10 @@ func shareCreate(ctx context.Context, e *env, b *sqlite.Store, args []string) er
 	if _, err := b.CreateMailbox(ctx, u.ID, args[0], ""); err != nil {
 		if errors.Is(err, store.ErrMailboxExists) {
 			return fmt.Errorf("team mailbox %q already exists", args[0])
+		}
+		if errors.Is(err, store.ErrInvalidName) {
+			// The store's one rule for mailbox names (store.ValidateMailboxName).
+			return usagef("%q is not a mailbox name: no empty level (a / at the start or end, or //) and no control characters", args[0])
 		}
 		return err
 	}

@@ -30,6 +30,7 @@ administrator and must be a URI:
 const serverMetadataLimit = 100
 
 func runMetadata(e *env, args []string) error {
+	e.usage, e.helpName = "metadata <get|set|delete> ...", "metadata"
 	if len(args) == 0 {
 		return usagef("missing subcommand: get, set or delete")
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"roost/internal/app"
@@ -29,7 +31,14 @@ on first start and kept in DATA/tls/.
 
 --demo creates the account demo with password demo and a welcome message,
 and prints the settings for a mail client. It is refused unless every
-listener is on a loopback address.
+listener is on a loopback address; and while the account demo still has
+the password demo, its data directory is not served on any other address
+(delete it with roost user delete demo, or change it with roost user
+passwd demo).
+
+One server per data directory: a second roost serve on a directory that a
+running server uses stops with an error (DATA/roost.lock). The data
+directory is created if missing, inside an existing parent only.
 
 SIGHUP reloads the TLS certificate and key: new connections get the new
 pair, established sessions continue. A pair that does not load (or whose key
@@ -46,7 +55,8 @@ machines and for benchmarks (bench/compare.sh).
 Flags override the config file; the log goes to stderr.`
 
 func runServe(e *env, args []string) error {
-	fs := newFlagSet(e, "serve", "serve [--data DIR] [--config FILE] [--imap ADDR] [--imaps ADDR] [--demo] [--cert FILE --key FILE]", serveDescription)
+	fs := newFlagSet(e, "serve", "serve [--data DIR] [--config FILE] [--imap ADDR] [--imaps ADDR] [--demo] [--cert FILE --key FILE] "+
+		"[--log-level LEVEL] [--password-hash-params PARAMS]", serveDescription)
 	sf := addStoreFlags(fs)
 	imapAddr := fs.String("imap", config.DefaultIMAPAddr, "IMAP (STARTTLS) listen `ADDR`; \"\" disables it")
 	imapsAddr := fs.String("imaps", config.DefaultIMAPSAddr, "IMAPS (implicit TLS) listen `ADDR`; \"\" disables it")
@@ -63,6 +73,9 @@ func runServe(e *env, args []string) error {
 		return usagef("unexpected argument %q", positional[0])
 	}
 
+	if err := checkServeFlags(fs); err != nil {
+		return err
+	}
 	cfg, err := sf.load(e)
 	if err != nil {
 		return err
@@ -83,6 +96,11 @@ func runServe(e *env, args []string) error {
 		}
 	})
 	if err := cfg.Validate(); err != nil {
+		if sf.config == "" {
+			// Without a file every setting came from a flag (or a
+			// default): a wrong command line, exit 2.
+			return usagef("%s", strings.TrimPrefix(err.Error(), "config: "))
+		}
 		return err
 	}
 	var params *auth.Params
@@ -136,6 +154,27 @@ func runServe(e *env, args []string) error {
 
 	return app.Run(ctx, app.Options{Config: cfg, Demo: *demo, Logger: logger, Out: e.stdout, Reload: reload,
 		HashParams: params, CPUs: oneMoreProcThanCores(e)})
+}
+
+// checkServeFlags refuses flag values that are wrong whatever the config
+// file says, as command line mistakes (exit 2).
+func checkServeFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		v := f.Value.String()
+		switch {
+		case err != nil:
+		case f.Name == "log-level":
+			if _, perr := config.ParseLogLevel(v); perr != nil {
+				err = usagef("--log-level: unknown level %q (want debug, info, warn or error)", v)
+			}
+		case f.Name == "imap" || f.Name == "imaps":
+			if _, _, perr := net.SplitHostPort(v); v != "" && perr != nil {
+				err = usagef("--%s %q: want HOST:PORT (or \"\" to disable it)", f.Name, v)
+			}
+		}
+	})
+	return err
 }
 
 // oneMoreProcThanCores lets the Go scheduler run one more goroutine at once

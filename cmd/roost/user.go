@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
 	"roost/internal/app"
 	"roost/internal/auth"
+	"roost/internal/store"
 )
 
 const userDescription = `
@@ -21,13 +25,26 @@ server is running.
   roost user add NAME --password-hash HASH   create it with an existing argon2id hash
   roost user passwd NAME [--password-stdin | --password-hash HASH]  change its password
   roost user list                            list the accounts
-  roost user delete NAME                     delete an account and all its mail
-  roost user quota NAME [--storage 2G] [--messages N]  show or set its quota (quota.go)
+  roost user delete NAME [--yes]             delete an account and all its mail
+  roost user quota NAME [--storage 2G] [--messages N]  show or set its quota
+  roost user quota --shared [...]            the same for the team mailboxes
   roost user admin NAME [on|off]             show or set the administrator flag
+
+Every subcommand takes --data DIR and --config FILE, and --help.
+
+A user NAME is a local part of an address (letters, digits, dots that do not
+begin, end or double, and ! # $ & ' + - = ? ^ _ { | } ~), optionally
+followed by @ and a domain: alice, alice.smith, alice@example.org. It may
+not contain / (the hierarchy separator), whitespace, control characters,
+quotes, % or *, nor begin with -; "anyone" is taken by ACLs.
 
 Without --password-stdin, add and passwd generate a strong password and
 print it once. With it, the password is the first line of standard input:
   printf '%s\n' "$PASSWORD" | roost user add alice --password-stdin
+
+delete asks for confirmation when standard input is a terminal; --yes
+skips the question, and is required when standard input is not a
+terminal (scripts), so that nothing is deleted by accident.
 ` + passwordHashHelp
 
 // passwordHashHelp explains --password-hash, in `roost user --help` and in
@@ -44,13 +61,18 @@ replaced by a fresh one then.`
 // maxPasswordInput bounds what --password-stdin reads.
 const maxPasswordInput = 4096
 
+// userSubcommands names the subcommands in usage errors.
+const userSubcommands = "add, passwd, list, delete, quota or admin"
+
 func runUser(e *env, args []string) error {
+	const synopsis = "user <add|passwd|list|delete|quota|admin> [flags] [NAME]"
+	e.usage, e.helpName = synopsis, "user"
 	if len(args) == 0 {
-		return usagef("missing subcommand: add, passwd, list or delete")
+		return usagef("missing subcommand: " + userSubcommands)
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fs := newFlagSet(e, "user", "user <add|passwd|list|delete> [flags] [NAME]", userDescription)
+		fs := newFlagSet(e, "user", synopsis, userDescription)
 		fs.Usage()
 		return nil
 	case "add":
@@ -61,19 +83,19 @@ func runUser(e *env, args []string) error {
 		return runUserList(e, args[1:])
 	case "delete":
 		return runUserDelete(e, args[1:])
-	case "quota": // quota.go
+	case "quota":
 		return runUserQuota(e, args[1:])
 	case "admin":
 		return runUserAdmin(e, args[1:])
 	}
-	return usagef("unknown subcommand %q (want add, passwd, list or delete)", args[0])
+	return usagef("unknown subcommand %q (want %s)", args[0], userSubcommands)
 }
 
 // runUserSetPassword is `user add` and `user passwd`: both take a name and a
 // password from stdin or the generator.
 func runUserSetPassword(e *env, sub string, args []string) error {
 	synopsis, desc := "user add NAME [--password-stdin] [--data DIR] [--config FILE]",
-		"Creates the account NAME with the default mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive)."
+		"Creates the account NAME with the default mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive),\nsubscribed. NAME is a local part of an address, optionally with @ and a domain\n(see roost user --help)."
 	if sub == "passwd" {
 		synopsis, desc = "user passwd NAME [--password-stdin] [--data DIR] [--config FILE]",
 			"Replaces the password of the account NAME. Open sessions stay logged in."
@@ -87,8 +109,12 @@ func runUserSetPassword(e *env, sub string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := app.ValidateUsername(name); err != nil {
-		return usagef("%v", err)
+	if sub == "add" {
+		// Only new names: an account made before the rule must stay
+		// manageable.
+		if err := app.ValidateUsername(name); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	if *hash != "" {
 		if *fromStdin {
@@ -197,12 +223,39 @@ func runUserList(e *env, args []string) error {
 }
 
 func runUserDelete(e *env, args []string) error {
-	fs := newFlagSet(e, "user delete", "user delete NAME [--data DIR] [--config FILE]",
-		"Deletes the account NAME with all its mailboxes and messages. There is no undo.")
+	fs := newFlagSet(e, "user delete", "user delete NAME [--yes] [--data DIR] [--config FILE]",
+		`Deletes the account NAME with all its mailboxes and messages. There is no
+undo. Its sessions on a running server end within about a second ("* BYE").
+On a terminal it asks first; --yes does not ask, and is required when
+standard input is not a terminal.`)
 	sf := addStoreFlags(fs)
+	yes := fs.Bool("yes", false, "delete without asking")
 	name, err := oneName(fs, args)
 	if err != nil {
 		return err
+	}
+	if !*yes {
+		if !stdinIsTerminal(e) {
+			return usagef("refusing to delete %s without --yes: standard input is not a terminal to ask on", name)
+		}
+		// Look the account up first: no question about one that does not exist.
+		b, err := openForTool(e, sf)
+		if err != nil {
+			return err
+		}
+		_, err = b.User(context.Background(), name)
+		b.Close()
+		if errors.Is(err, store.ErrNoUser) {
+			return fmt.Errorf("no user %q", name)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "Delete the account %s with all its mail? There is no undo. Type yes to delete: ", name)
+		answer, _ := bufio.NewReader(io.LimitReader(e.stdin, 1024)).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
+			fmt.Fprintf(e.stderr, "not deleted\n")
+			return errReported
+		}
 	}
 	b, err := openForTool(e, sf)
 	if err != nil {
@@ -214,6 +267,20 @@ func runUserDelete(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "deleted user %s\n", name)
 	return nil
+}
+
+// stdinIsTerminal reports whether standard input is a terminal (a
+// character device), where a question can be asked.
+func stdinIsTerminal(e *env) bool {
+	if e.stdinTerminal != nil {
+		return e.stdinTerminal()
+	}
+	f, ok := e.stdin.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // oneName parses the flags and exactly one positional argument.

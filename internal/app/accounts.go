@@ -4,32 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"roost/internal/auth"
 	"roost/internal/store"
 	"roost/internal/store/sqlite"
 )
 
-// ErrNoDataDir means a command that only uses an existing store found none.
-var ErrNoDataDir = errors.New("no data directory")
-
 // StoreMode says who opens the store.
 type StoreMode int
 
 const (
-	// ForServer: create the directory if missing and collect garbage
-	// (unreferenced blobs, stale temporary files) at open.
+	// ForServer: create the directory if missing (inside an existing
+	// parent) and collect garbage (unreferenced blobs, stale temporary
+	// files) at open.
 	ForServer StoreMode = iota
 	// ForTool: a short-lived CLI command next to a possibly running
-	// server; no garbage collection, and a missing directory is
-	// ErrNoDataDir so that a mistyped --data does not start an empty store.
+	// server; no garbage collection, and a directory that is missing or
+	// holds no store is ErrNoDataDir or ErrNoStore, so that a mistyped
+	// --data does not start an empty store.
 	ForTool
-	// ForToolCreate: like ForTool, but a missing directory is created
+	// ForToolCreate: like ForTool, but a missing store is created
 	// (`roost user add` on a fresh machine).
 	ForToolCreate
 )
@@ -40,13 +35,11 @@ const (
 // and `roost user add`): SQLite serialises their writes.
 func OpenStore(dataDir string, mode StoreMode) (*sqlite.Store, error) {
 	if mode == ForTool {
-		if _, err := os.Stat(dataDir); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w %s (set --data, $ROOST_DATA or the config file's data)", ErrNoDataDir, dataDir)
-		} else if err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
+		if err := requireStore(dataDir); err != nil {
+			return nil, err
 		}
-	} else if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	} else if err := ensureDataDir(dataDir); err != nil {
+		return nil, err
 	}
 	s, err := sqlite.Open(dataDir, sqlite.Options{NoGC: mode != ForServer})
 	if err != nil {
@@ -55,23 +48,14 @@ func OpenStore(dataDir string, mode StoreMode) (*sqlite.Store, error) {
 	return s, nil
 }
 
-// ValidateUsername accepts names a mail client can type and IMAP can carry
-// as an atom or quoted string: 1 to 64 bytes of printable UTF-8 without
-// spaces, quotes, backslashes or control characters.
+// ValidateUsername checks the name of a new account: store.ValidateUserName,
+// the one rule every path that creates accounts follows.
 func ValidateUsername(name string) error {
-	if name == "" {
-		return errors.New("user name is empty")
-	}
-	if len(name) > 64 {
-		return fmt.Errorf("user name is longer than 64 bytes")
-	}
-	if !utf8.ValidString(name) {
-		return fmt.Errorf("user name is not valid UTF-8")
-	}
-	for _, r := range name {
-		if unicode.IsSpace(r) || !unicode.IsPrint(r) || strings.ContainsRune(`"\`, r) {
-			return fmt.Errorf("user name %q contains %q; use letters, digits and punctuation such as . - _ @", name, r)
-		}
+	err := store.ValidateUserName(name)
+	if err != nil {
+		// The message without the sentinel's prefix reads better on a
+		// command line.
+		return errors.New(strings.TrimPrefix(err.Error(), store.ErrInvalidUserName.Error()+": "))
 	}
 	return nil
 }

@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 
 	"roost/internal/auth"
@@ -87,9 +86,16 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if err := ensureDataDir(cfg.Data); err != nil {
+		return err
 	}
+	// One server per data directory; taken before anything in it is
+	// touched (the certificate, the store's garbage collection).
+	unlock, err := lockDataDir(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	certs, err := NewCertReloader(cfg.Data, cfg.TLS, log)
 	if err != nil {
 		return err
@@ -116,6 +122,10 @@ func Run(ctx context.Context, opts Options) error {
 		if err := EnsureDemo(ctx, backend); err != nil {
 			return fmt.Errorf("demo account: %w", err)
 		}
+	}
+
+	if err := CheckDemoAccount(ctx, backend, cfg.Data, cfg.Listen); err != nil {
+		return err
 	}
 
 	listeners, err := listen(cfg.Listen, tlsConfig)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roost/internal/auth"
+	"roost/internal/config"
 	"roost/internal/store"
 )
 
@@ -19,6 +20,36 @@ const (
 	DemoUser     = "demo"
 	DemoPassword = "demo"
 )
+
+// CheckDemoAccount refuses to serve a data directory made with --demo on
+// a listener reachable from the network while the account demo still has
+// the password everybody knows: it verifies "demo" against the stored
+// hash, so an account renamed to the purpose by a new password passes.
+func CheckDemoAccount(ctx context.Context, b store.Backend, dataDir string, addrs config.Listen) error {
+	exposed := ""
+	for _, l := range []struct{ name, addr string }{{"imap", addrs.IMAP}, {"imaps", addrs.IMAPS}} {
+		if l.addr != "" && !IsLoopback(l.addr) {
+			exposed = fmt.Sprintf("the %s listener %q", l.name, l.addr)
+			break
+		}
+	}
+	if exposed == "" {
+		return nil
+	}
+	u, err := b.User(ctx, DemoUser)
+	if errors.Is(err, store.ErrNoUser) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ok, _, verr := auth.Verify(u.PasswordHash, DemoPassword); verr != nil || !ok {
+		return nil
+	}
+	return fmt.Errorf("refusing to serve %s on %s: the account %s still has the public password %q (made by --demo); "+
+		"delete it (roost user delete %s --data %s) or give it a new password (roost user passwd %s --data %s) first",
+		dataDir, exposed, DemoUser, DemoPassword, DemoUser, dataDir, DemoUser, dataDir)
+}
 
 // WelcomeSubject is the subject of the message in the demo INBOX.
 const WelcomeSubject = "Welcome to Roost"

@@ -146,7 +146,8 @@ func TestAccounts(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, password, want string }{
 		{"", "x", "user name is empty"},
-		{"a\"b", "x", `user name "a\"b" contains '"'; use letters, digits and punctuation such as . - _ @`},
+		{"a\"b", "x", `user name "a\"b" contains '"'; use letters, digits and . - _ (and one @ before a domain)`},
+		{"bad/name", "x", `user name "bad/name" contains '/'; use letters, digits and . - _ (and one @ before a domain)`},
 		{strings.Repeat("n", 65), "x", "user name is longer than 64 bytes"},
 		{"ok", "", "password is empty"},
 		{"ok", "a\nb", "password contains a line break or NUL"},

@@ -45,7 +45,7 @@ func TestCLIUsers(t *testing.T) {
 		t.Errorf("LOGIN with alice's new password: %v", err)
 	}
 
-	r = mustRoost(t, "", "user", "delete", "carol", "--data", data)
+	r = mustRoost(t, "", "user", "delete", "carol", "--yes", "--data", data)
 	if r.stderr != "deleted user carol\n" {
 		t.Errorf("user delete stderr %q", r.stderr)
 	}
@@ -78,7 +78,7 @@ func TestCLIUsers(t *testing.T) {
 		stderr string
 	}{
 		{"x\n", []string{"user", "add", "alice", "--password-stdin"}, "roost user: user \"alice\" already exists\n"},
-		{"", []string{"user", "delete", "nobody"}, "roost user: no user \"nobody\"\n"},
+		{"", []string{"user", "delete", "nobody", "--yes"}, "roost user: no user \"nobody\"\n"},
 		{"", []string{"user", "passwd", "nobody", "--password-stdin"}, "roost user: no password on standard input\n"},
 		{"pw\n", []string{"user", "passwd", "nobody", "--password-stdin"}, "roost user: no user \"nobody\"\n"},
 	} {
@@ -141,11 +141,18 @@ func TestCLIBasics(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{[]string{"serve", "--bogus"}, "roost serve: flag provided but not defined: -bogus\nRun 'roost serve --help' for usage.\n"},
-		{[]string{"user", "add"}, "roost user: missing the user NAME\nRun 'roost user --help' for usage.\n"},
-		{[]string{"user", "zap"}, "roost user: unknown subcommand \"zap\" (want add, passwd, list or delete)\nRun 'roost user --help' for usage.\n"},
-		{[]string{"user", "add", "a b"}, "roost user: user name \"a b\" contains ' '; use letters, digits and punctuation such as . - _ @\nRun 'roost user --help' for usage.\n"},
-		{[]string{"version", "extra"}, "roost version: unexpected argument \"extra\"\nRun 'roost version --help' for usage.\n"},
+		{[]string{"serve", "--bogus"}, "roost serve: flag provided but not defined: -bogus\nUsage: roost serve [--data DIR] [--config FILE] " +
+			"[--imap ADDR] [--imaps ADDR] [--demo] [--cert FILE --key FILE] [--log-level LEVEL] [--password-hash-params PARAMS]\n" +
+			"Run 'roost serve --help' for more.\n"},
+		{[]string{"user", "add"}, "roost user: missing the user NAME\nUsage: roost user add NAME [--password-stdin | --password-hash HASH] " +
+			"[--data DIR] [--config FILE]\nRun 'roost user add --help' for more.\n"},
+		{[]string{"user", "zap"}, "roost user: unknown subcommand \"zap\" (want add, passwd, list, delete, quota or admin)\n" +
+			"Usage: roost user <add|passwd|list|delete|quota|admin> [flags] [NAME]\nRun 'roost user --help' for more.\n"},
+		{[]string{"user", "add", "a b"}, "roost user: user name \"a b\" contains ' '; use letters, digits and . - _ (and one @ before a domain)\n" +
+			"Usage: roost user add NAME [--password-stdin | --password-hash HASH] [--data DIR] [--config FILE]\nRun 'roost user add --help' for more.\n"},
+		{[]string{"user", "add", "bad/name"}, "roost user: user name \"bad/name\" contains '/'; use letters, digits and . - _ (and one @ before a domain)\n" +
+			"Usage: roost user add NAME [--password-stdin | --password-hash HASH] [--data DIR] [--config FILE]\nRun 'roost user add --help' for more.\n"},
+		{[]string{"version", "extra"}, "roost version: unexpected argument \"extra\"\nUsage: roost version\nRun 'roost version --help' for more.\n"},
 	} {
 		r := roost(t, "", tc.args...)
 		if r.code != 2 || r.stderr != tc.stderr {

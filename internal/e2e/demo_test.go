@@ -177,3 +177,31 @@ func checkCertificateFiles(t testing.TB, data string) {
 		}
 	}
 }
+
+// TestDemoDataOffLoopback: a data directory made with --demo is not served
+// on an address reachable from the network while demo/demo works; after
+// `roost user passwd demo` (or delete) it is. 192.0.2.1 (TEST-NET-1) is no
+// address of this machine: once the check passes, binding it fails, so no
+// port is ever opened beyond loopback.
+func TestDemoDataOffLoopback(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	s := startServer(t, data, "--demo")
+	if code := s.terminate(); code != 0 {
+		t.Fatalf("exit %d after SIGTERM", code)
+	}
+	r := roost(t, "", "serve", "--data", data, "--imap", "192.0.2.1:143", "--imaps", "")
+	want := fmt.Sprintf("roost serve: refusing to serve %s on the imap listener \"192.0.2.1:143\": the account demo still has the public password \"demo\" (made by --demo); "+
+		"delete it (roost user delete demo --data %s) or give it a new password (roost user passwd demo --data %s) first\n", data, data, data)
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("serve off loopback with demo/demo: exit %d stderr %q; want 1, %q", r.code, r.stderr, want)
+	}
+	// Loopback stays fine.
+	s = startServer(t, data)
+	s.terminate()
+
+	mustRoost(t, "a-new-secret\n", "user", "passwd", "demo", "--password-stdin", "--data", data)
+	r = roost(t, "", "serve", "--data", data, "--imap", "192.0.2.1:143", "--imaps", "")
+	if want := "roost serve: imap listener: listen tcp 192.0.2.1:143: bind: cannot assign requested address\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("serve off loopback after passwd demo: exit %d stderr %q; want the bind failure %q", r.code, r.stderr, want)
+	}
+}

@@ -57,7 +57,8 @@ const (
 	UseArchive = `\Archive`
 )
 
-// DefaultMailboxes are created for every new account, INBOX first.
+// DefaultMailboxes are created, and subscribed, for every new account,
+// INBOX first.
 var DefaultMailboxes = []struct{ Name, SpecialUse string }{
 	{"INBOX", ""},
 	{"Drafts", UseDrafts},
@@ -244,7 +245,7 @@ type Blob interface {
 // concurrent use. Methods taking a mailbox ID return ErrNoMailbox if it has
 // been deleted.
 type Backend interface {
-	// Accounts. CreateUser also creates DefaultMailboxes.
+	// Accounts. CreateUser also creates DefaultMailboxes, subscribed.
 	CreateUser(ctx context.Context, name, passwordHash string) (*User, error)
 	User(ctx context.Context, name string) (*User, error)
 	// SetPassword replaces the password hash and forgets the SCRAM

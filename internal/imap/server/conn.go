@@ -95,6 +95,10 @@ func (s *session) serve() {
 			s.bye("Server shutting down")
 			return
 		}
+		if s.accountDeleted(false) {
+			s.bye(accountGoneText)
+			return
+		}
 		s.armReadDeadline(s.timeout())
 		if err := s.awaitCommand(); err != nil { // NOTIFY: notifications until a command comes
 			s.endWait(err)
@@ -153,6 +157,8 @@ func (s *session) endOnReadError(err error) {
 	switch {
 	case s.srv.closing.Load():
 		s.bye("Server shutting down")
+	case s.accountDeleted(false):
+		s.bye(accountGoneText)
 	case errors.As(err, &ne) && ne.Timeout():
 		s.bye("Autologout; idle for too long")
 	case errors.Is(err, io.EOF):
@@ -222,6 +228,10 @@ func (s *session) execute(cmd *proto.Command) bool {
 		}
 		return !s.loggedOut
 	}
+	if s.accountDeleted(true) { // account_gone.go: not an error, the end
+		s.bye(accountGoneText)
+		return false
+	}
 	se, expected := asStatusError(err)
 	if !expected {
 		s.log.Error("command failed", "tag", cmd.Tag, "name", cmd.Name, "err", err)
@@ -287,7 +297,7 @@ func (s *session) handshake(tc *tls.Conn) error {
 func (s *session) armReadDeadline(d time.Duration) {
 	s.cs.mu.Lock()
 	defer s.cs.mu.Unlock()
-	if s.srv.closing.Load() {
+	if s.srv.closing.Load() || s.accountGone.Load() {
 		s.conn.SetReadDeadline(time.Unix(1, 0))
 		return
 	}

@@ -94,6 +94,8 @@ func (s *session) idleReadError(err error) error {
 	switch {
 	case s.srv.closing.Load():
 		return errBye("Server shutting down")
+	case s.accountDeleted(false):
+		return errBye(accountGoneText)
 	case errors.As(err, &ne) && ne.Timeout():
 		return errBye("Autologout; idle for too long")
 	}

@@ -148,6 +148,7 @@ func (s *session) enterAuthenticated(user *store.User, mech string) error {
 		return errNo("LIMIT", "Too many connections for this account.")
 	}
 	s.srv.guard.limiter.Success(s.lim.addr, user.Name)
+	s.srv.watchAccounts() // account_gone.go
 	s.user = user
 	// Store calls show flags as this user sees them (per-user \Seen in
 	// mailboxes of others, store/acl.go).

@@ -101,6 +101,12 @@ func TestRenameInbox(t *testing.T) {
 func TestSubscribeAndLsub(t *testing.T) {
 	ts := newTestServer(t, nil)
 	c := ts.login(t)
+	// Only INBOX of the default mailboxes stays subscribed
+	// (default_subscriptions.txt has them all).
+	for _, name := range []string{"Drafts", "Sent", "Trash", "Junk", "Archive"} {
+		c.want("UNSUBSCRIBE "+name, "OK UNSUBSCRIBE completed.")
+	}
+	c.want("UNSUBSCRIBE INBOX", "OK UNSUBSCRIBE completed.")
 	wantCreated(t, c, "CREATE Lists/Go")
 	c.want("SUBSCRIBE Nope", "NO [NONEXISTENT] Mailbox doesn't exist: Nope")
 	c.want("SUBSCRIBE INBOX", "OK SUBSCRIBE completed.")

@@ -150,10 +150,11 @@ func TestNotifyMailboxNames(t *testing.T) {
 	b.ok("DELETE Baz/Bar")
 	a.wantLine(`* LIST (\NonExistent) "/" "Baz/Bar"`)
 	a.wantLine(`* LIST (\HasNoChildren) "/" "Baz"`)
-	b.ok("SUBSCRIBE Drafts")
-	a.wantLine(`* LIST (\HasNoChildren \Subscribed \Drafts) "/" "Drafts"`)
+	// Drafts is subscribed from the start.
 	b.ok("UNSUBSCRIBE Drafts")
 	a.wantLine(`* LIST (\HasNoChildren \Drafts) "/" "Drafts"`)
+	b.ok("SUBSCRIBE Drafts")
+	a.wantLine(`* LIST (\HasNoChildren \Subscribed \Drafts) "/" "Drafts"`)
 	b.ok("RENAME INBOX Old")
 	a.wantLine(`* LIST (\HasNoChildren) "/" "Old" ("OLDNAME" ("INBOX"))`)
 
@@ -176,6 +177,7 @@ func TestNotifySubscribedFilter(t *testing.T) {
 	ts := newTestServer(t, nil)
 	a := ts.login(t)
 	b := ts.login(t)
+	b.ok("UNSUBSCRIBE Trash") // subscribed from the start, like every default mailbox
 	a.want("NOTIFY SET (subscribed (MessageNew MessageExpunge))", "OK NOTIFY completed.")
 	ts.appendMsg(t, "Trash", msgA)
 	a.quiet()

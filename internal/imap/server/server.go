@@ -116,6 +116,10 @@ type Server struct {
 	// bufs lends I/O buffers to sessions between commands (idlebuf.go).
 	bufs *wire.BufferPool
 
+	// accountWatch starts the look-out for deleted accounts at the
+	// first login (account_gone.go).
+	accountWatch sync.Once
+
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	sessions  map[*session]struct{}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync/atomic"
 
 	"roost/internal/imap/proto"
 	"roost/internal/imap/utf7"
@@ -49,7 +50,10 @@ type session struct {
 
 	authFailures int
 	loggedOut    bool
-	lim          sessionLimits // connection slots and address (limits.go)
+	// accountGone: the account was deleted; the session ends with BYE
+	// (account_gone.go). Set from the server's look-out goroutine.
+	accountGone atomic.Bool
+	lim         sessionLimits // connection slots and address (limits.go)
 
 	compressed bool         // COMPRESS=DEFLATE is active (compress.go)
 	lowCost    lowCostState // UIDONLY, MESSAGELIMIT, background (lowcost.go)

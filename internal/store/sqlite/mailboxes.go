@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"roost/internal/store"
 )
@@ -99,21 +98,8 @@ func canonicalName(name string) string {
 	return name
 }
 
-// validateName refuses names that cannot be listed sensibly: empty ones,
-// empty hierarchy components, and control characters.
-func validateName(name string) error {
-	bad := name == "" || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") ||
-		strings.Contains(name, "//") || !utf8.ValidString(name)
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			bad = true
-		}
-	}
-	if bad {
-		return fmt.Errorf("%w: %q", store.ErrInvalidName, name)
-	}
-	return nil
-}
+// validateName is the store's one rule for mailbox names.
+func validateName(name string) error { return store.ValidateMailboxName(name) }
 
 // parents returns the names above name, outermost first: "a/b/c" gives
 // "a", "a/b".

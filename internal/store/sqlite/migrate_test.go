@@ -139,3 +139,61 @@ func dumpDatabase(t *testing.T, dir string) map[string][]string {
 	}
 	return dump
 }
+
+// TestDefaultSubscriptionsMigration: an account from a store made before
+// new accounts were subscribed to their default mailboxes gets those
+// subscriptions once, at the first open by this version; a mailbox its
+// user unsubscribes afterwards stays unsubscribed when the migration runs
+// again.
+func TestDefaultSubscriptionsMigration(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	u, err := s.CreateUser(ctx, "alice", "hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateMailbox(ctx, u.ID, "Work", ""); err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"}
+	subs, err := s.Subscriptions(ctx, u.ID)
+	if err != nil || !slices.Equal(subs, all) {
+		t.Fatalf("a new account's subscriptions = %q, %v; want %q", subs, err, all)
+	}
+	s.Close()
+
+	// Make it look like an older store: no subscriptions, no mark.
+	execSQL(t, dir, "DELETE FROM subscriptions", "DELETE FROM counters WHERE name = 'default_subscriptions'")
+	setUserVersion(t, dir, len(migrations)-1)
+	s = openTest(t, dir)
+	if subs, err := s.Subscriptions(ctx, u.ID); err != nil || !slices.Equal(subs, all) {
+		t.Fatalf("after the migration: %q, %v; want %q (Work was never subscribed)", subs, err, all)
+	}
+	if err := s.Unsubscribe(ctx, u.ID, "Junk"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	setUserVersion(t, dir, len(migrations)-1)
+	s = openTest(t, dir)
+	defer s.Close()
+	want := []string{"Archive", "Drafts", "INBOX", "Sent", "Trash"}
+	if subs, err := s.Subscriptions(ctx, u.ID); err != nil || !slices.Equal(subs, want) {
+		t.Fatalf("after a rerun: %q, %v; want %q (Junk stays unsubscribed)", subs, err, want)
+	}
+}
+
+func execSQL(t *testing.T, dir string, statements ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range statements {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}

@@ -120,6 +120,9 @@ CREATE TABLE subscriptions (
 	// 11: sort keys recomputed: a list that starts with a group sorts by
 	// the group name (sortkeys.go).
 	sortKeysGroupsSchema,
+	// 12: subscribe the default mailboxes of older accounts, once
+	// (users.go).
+	defaultSubscriptionsSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

@@ -42,6 +42,7 @@ func TestWatchUser(t *testing.T) {
 	}
 	appendOne(bob.ID, "Drafts") // not alice's
 	appendOne(alice.ID, "Drafts")
+	feedMust(t, s.Unsubscribe(ctx, alice.ID, "Drafts")) // subscribed from the start
 	feedMust(t, s.Subscribe(ctx, alice.ID, "Drafts"))
 	feedMust(t, s.Subscribe(ctx, alice.ID, "Drafts")) // no change, no event
 	feedMust(t, s.Unsubscribe(ctx, alice.ID, "Drafts"))
@@ -63,6 +64,7 @@ func TestWatchUser(t *testing.T) {
 	}
 	want := []store.Change{
 		{Kind: store.MessageAdded, MailboxID: drafts.ID, UID: 1, ModSeq: 2},
+		{Kind: store.SubscriptionChanged, UserID: alice.ID, Name: "Drafts"},
 		{Kind: store.SubscriptionChanged, UserID: alice.ID, Name: "Drafts", Subscribed: true},
 		{Kind: store.SubscriptionChanged, UserID: alice.ID, Name: "Drafts"},
 		{Kind: store.MailboxCreated, UserID: alice.ID, MailboxID: a.ID, Name: "a"},

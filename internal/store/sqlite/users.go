@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"roost/internal/store"
@@ -19,8 +20,8 @@ type querier interface {
 
 // CreateUser implements store.Backend: the account and DefaultMailboxes.
 func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) (*store.User, error) {
-	if name == "" {
-		return nil, fmt.Errorf("sqlite: empty user name")
+	if err := store.ValidateUserName(name); err != nil {
+		return nil, err
 	}
 	u := &store.User{Name: name, PasswordHash: passwordHash, Created: time.Now().Truncate(time.Second)}
 	err := s.write(ctx, func(tx *sql.Tx, st *txState) error {
@@ -43,6 +44,12 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) (*sto
 			if _, err := insertMailbox(ctx, tx, u.ID, mb.Name, mb.SpecialUse); err != nil {
 				return err
 			}
+			// Subscribed too: clients that list only subscribed mailboxes
+			// (Thunderbird asks LIST (SUBSCRIBED) with SPECIAL-USE) would
+			// otherwise show none of Drafts, Sent, Junk or Archive.
+			if _, err := tx.ExecContext(ctx, "INSERT INTO subscriptions (user_id, name) VALUES (?, ?)", u.ID, mb.Name); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -51,6 +58,26 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) (*sto
 	}
 	return u, nil
 }
+
+// defaultSubscriptionsSchema subscribes, once, the default mailboxes of
+// accounts created before CreateUser subscribed them. The counter row
+// 'default_subscriptions' marks it done, so that a rerun of the migration
+// (TestMigrationsRerun) never resubscribes what a user has unsubscribed
+// since; the shared account's team mailboxes are left alone.
+var defaultSubscriptionsSchema = func() string {
+	names := make([]string, len(store.DefaultMailboxes))
+	for i, mb := range store.DefaultMailboxes {
+		names[i] = "'" + mb.Name + "'"
+	}
+	return `
+INSERT OR IGNORE INTO subscriptions (user_id, name)
+	SELECT user_id, name FROM mailboxes
+	WHERE name IN (` + strings.Join(names, ", ") + `) AND noselect = 0
+	  AND user_id NOT IN (SELECT user_id FROM shared_accounts)
+	  AND NOT EXISTS (SELECT 1 FROM counters WHERE name = 'default_subscriptions');
+INSERT OR IGNORE INTO counters (name, value) VALUES ('default_subscriptions', 1);
+`
+}()
 
 // User implements store.Backend.
 func (s *Store) User(ctx context.Context, name string) (*store.User, error) {
@@ -125,7 +152,26 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", userID)
+		if _, err = tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", userID); err != nil {
+			return err
+		}
+		// Servers watch this number to end the account's sessions
+		// (UserDeletions).
+		_, err = tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('users_deleted', 1)
+			ON CONFLICT (name) DO UPDATE SET value = value + 1`)
 		return err
 	})
+}
+
+var _ store.UserDeletionCounter = (*Store)(nil)
+
+// UserDeletions implements store.UserDeletionCounter: how many accounts
+// have been deleted, one indexed read of the counters table.
+func (s *Store) UserDeletions(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'users_deleted'").Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, mapErr(err)
 }

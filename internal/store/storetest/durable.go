@@ -37,7 +37,10 @@ func testPersistence(t *testing.T, open func(t *testing.T, dir string) store.Bac
 	if _, err := b.Expunge(ctx, inbox.ID, uids(4)); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Subscribe(ctx, u.ID, "Sent"); err != nil {
+	if err := b.Unsubscribe(ctx, u.ID, "Junk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Subscribe(ctx, u.ID, "Elsewhere"); err != nil {
 		t.Fatal(err)
 	}
 	gone := createMailbox(t, b, u.ID, "Gone")
@@ -65,7 +68,7 @@ func testPersistence(t *testing.T, open func(t *testing.T, dir string) store.Bac
 	}
 	equal(t, "snapshot", afterSnap, beforeSnap)
 	subs, _ := b.Subscriptions(ctx, u.ID)
-	equal(t, "subscriptions", subs, []string{"Sent"})
+	equal(t, "subscriptions", subs, []string{"Archive", "Drafts", "Elsewhere", "INBOX", "Sent", "Trash"})
 
 	// Counters carry on where they were.
 	equal(t, "UIDs after reopen", appendN(t, b, inbox.ID, 10, 1), uids(5))

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 
 	"roost/internal/store"
@@ -14,6 +15,15 @@ func testUsers(t *testing.T, b store.Backend) {
 	}
 	_, err := b.CreateUser(ctx, "alice", "x")
 	wantErr(t, "CreateUser(duplicate)", err, store.ErrUserExists)
+	// Every backend applies the one rule for new names: "bad/name" would
+	// read as bad's mailbox name/... under "Other Users/".
+	for _, name := range []string{"bad/name", "", "a b", "ctl\x01", store.SharedAccountName} {
+		_, err := b.CreateUser(ctx, name, "x")
+		wantErr(t, "CreateUser("+name+")", err, store.ErrInvalidUserName)
+	}
+	if _, err := b.User(ctx, "bad/name"); !errors.Is(err, store.ErrNoUser) {
+		t.Fatalf("User(bad/name) after a refused CreateUser: %v", err)
+	}
 
 	u, err := b.User(ctx, "alice")
 	if err != nil {
@@ -273,12 +283,23 @@ func testRenameInbox(t *testing.T, b store.Backend) {
 func testSubscriptions(t *testing.T, b store.Backend) {
 	u := newUser(t, b, "alice")
 	other := newUser(t, b, "bob")
+	// A new account's default mailboxes are subscribed.
+	subs, err := b.Subscriptions(ctx, other.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "a new account's subscriptions", subs, []string{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"})
+	for _, n := range []string{"INBOX", "Drafts", "Sent", "Trash", "Junk", "Archive"} {
+		if err := b.Unsubscribe(ctx, u.ID, n); err != nil {
+			t.Fatalf("Unsubscribe(%q): %v", n, err)
+		}
+	}
 	for _, n := range []string{"Sent", "Does/Not/Exist", "Archive", "Sent"} {
 		if err := b.Subscribe(ctx, u.ID, n); err != nil {
 			t.Fatalf("Subscribe(%q): %v", n, err)
 		}
 	}
-	subs, err := b.Subscriptions(ctx, u.ID)
+	subs, err = b.Subscriptions(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,5 +313,5 @@ func testSubscriptions(t *testing.T, b store.Backend) {
 	subs, _ = b.Subscriptions(ctx, u.ID)
 	equal(t, "subscriptions after unsubscribe", subs, []string{"Archive", "Does/Not/Exist"})
 	subs, _ = b.Subscriptions(ctx, other.ID)
-	equal(t, "other user's subscriptions", subs, []string{})
+	equal(t, "other user's subscriptions", subs, []string{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"})
 }

@@ -37,6 +37,9 @@ var fuzzSeeds = []string{
 	"x STORE 1 (UNCHANGEDSINCE 7) -FLAGS $Junk \\Deleted\r\n",
 	"bad\r\n\r\nz FOO {5+}\r\nhello\r\ny NOOP\r\n",
 	"a AUTHENTICATE PLAIN AGZyZWQAcHc=\r\nb AUTHENTICATE XOAUTH2 =\r\n",
+	// "~" is an atom character unless "{" follows (a literal8).
+	"a LIST \"\" ~foo\r\nb LIST ~ (~f% ~)\r\nc SELECT ~foo\r\nd SEARCH SUBJECT ~s KEYWORD ~k\r\ne APPEND ~foo (~flag) ~{3+}\r\nabc\r\n",
+	"bad CREATE ~{3+}\r\nabc\r\ny SETMETADATA INBOX (/private/c ~v)\r\nz LIST \"\" ~{1}\r\n",
 }
 
 func FuzzReadCommand(f *testing.F) {

@@ -3,28 +3,17 @@ package search
 import "roost/internal/imap/proto"
 
 // InSet reports whether n is in the sequence set (of sequence numbers or of
-// UIDs), where "*" stands for max, the largest number in use. A range is
-// unordered ("4:2" is 2,3,4) and "n:*" with n > max still includes max
-// (RFC 9051 §9, seq-range). A "$" set is not resolved here: the caller
-// substitutes the saved result.
+// UIDs), where "*" stands for max, the largest number in use; 4294967295
+// is only itself. A range is unordered ("4:2" is 2,3,4) and "n:*" with
+// n > max still includes max (RFC 9051 §9, seq-range). A "$" set is not
+// resolved here: the caller substitutes the saved result.
 func InSet(set proto.NumSet, n, max uint32) bool {
 	for _, r := range set.Ranges {
-		lo, hi := resolve(r.Start, max), resolve(r.Stop, max)
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		if lo <= n && n <= hi {
+		if lo, hi := r.Bounds(max); lo <= n && n <= hi {
 			return true
 		}
 	}
 	return false
-}
-
-func resolve(x, max uint32) uint32 {
-	if x == proto.Star {
-		return max
-	}
-	return x
 }
 
 // Compact renders numbers as a sequence set in the given order, collapsing

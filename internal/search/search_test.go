@@ -271,6 +271,16 @@ func TestInSet(t *testing.T) {
 	if !InSet(s, 12, 12) || InSet(s, 11, 12) {
 		t.Errorf("20:* with max 12 should be exactly 12")
 	}
+	// 4294967295 is a number, not "*": "20:4294967295" with max 12 holds
+	// nothing up to 12, and "*:4294967295" is 12:4294967295.
+	s = proto.NumSet{Ranges: []proto.Range{{Start: 20, Stop: 4294967295}}}
+	if InSet(s, 12, 12) || !InSet(s, 20, 12) || !InSet(s, 4294967295, 12) {
+		t.Errorf("20:4294967295 with max 12 should be 20 and above")
+	}
+	s = proto.NumSet{Ranges: []proto.Range{{Start: proto.Star, Stop: 4294967295}}}
+	if InSet(s, 11, 12) || !InSet(s, 12, 12) || !InSet(s, 4294967295, 12) {
+		t.Errorf("*:4294967295 with max 12 should be 12 and above")
+	}
 	if InSet(proto.NumSet{Dollar: true}, 1, 12) {
 		t.Errorf("$ must be resolved by the caller")
 	}

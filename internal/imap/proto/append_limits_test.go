@@ -77,6 +77,8 @@ func TestAppendErrors(t *testing.T) {
 	tests := []struct{ in, err string }{
 		{"a APPEND INBOX", "a BAD Expected SP after mailbox"},
 		{"a APPEND INBOX hello", "a BAD Expected message literal"},
+		{"a APPEND INBOX ~hello", "a BAD Expected message literal"}, // "~" alone starts no literal8
+		{"a APPEND INBOX UTF8 (~x{1+}\r\nx)", "a BAD UTF8 data must be a literal8 (~{n})"},
 		{"a APPEND INBOX (\\Foo) {5+}\r\nhello", `a BAD Unknown system flag "\\Foo"`},
 		{"a APPEND INBOX \"31-Feb-2020 00:00:00 +0000\" {1+}\r\nx", `a BAD Invalid date-time "31-Feb-2020 00:00:00 +0000"`},
 		{"a APPEND INBOX {20}", "a NO [TOOBIG] Message too large: literal of 20 bytes exceeds the limit of 10"},

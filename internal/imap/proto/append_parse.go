@@ -77,7 +77,7 @@ func (p *Parser) readAppendMessage() (*AppendMessage, io.Reader, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if !p.d.PeekIs('{') && !p.d.PeekIs('~') {
+	if !p.d.PeekIs('{') && !p.d.Literal8Next() {
 		if _, err := p.d.Peek(); err != nil {
 			return nil, nil, err
 		}

@@ -160,7 +160,7 @@ func (p *Parser) appendUTF8Open() (bool, error) {
 	if err := p.d.Byte('('); err != nil {
 		return false, expected(err, "Expected \"(\" after UTF8")
 	}
-	if !p.d.PeekIs('~') {
+	if !p.d.Literal8Next() {
 		return false, badf("UTF8 data must be a literal8 (~{n})")
 	}
 	return true, nil

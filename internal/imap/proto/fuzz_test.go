@@ -3,6 +3,7 @@ package proto
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,6 +38,13 @@ var fuzzSeeds = []string{
 	"x STORE 1 (UNCHANGEDSINCE 7) -FLAGS $Junk \\Deleted\r\n",
 	"bad\r\n\r\nz FOO {5+}\r\nhello\r\ny NOOP\r\n",
 	"a AUTHENTICATE PLAIN AGZyZWQAcHc=\r\nb AUTHENTICATE XOAUTH2 =\r\n",
+	// 4294967295 is a number, "*" the largest number in use.
+	"a UID SEARCH UID 7:4294967295\r\nb UID FETCH 3:4294967295 (UID)\r\nc UID STORE 4294967295:* +FLAGS (\\Seen)\r\nd UID EXPUNGE 4294967295,*\r\n",
+	"e SELECT INBOX (QRESYNC (1 2 1:4294967295 (1,2:4294967295 1,2:4294967295)))\r\nf UID MOVE 1:4294967295 Trash\r\n",
+	"bad FETCH 4294967296 (UID)\r\ng UID COPY 0:4294967295 x\r\n",
+	// "~" is an atom character unless "{" follows (a literal8).
+	"a LIST \"\" ~foo\r\nb LIST ~ (~f% ~)\r\nc SELECT ~foo\r\nd SEARCH SUBJECT ~s KEYWORD ~k\r\ne APPEND ~foo (~flag) ~{3+}\r\nabc\r\n",
+	"bad CREATE ~{3+}\r\nabc\r\ny SETMETADATA INBOX (/private/c ~v)\r\nz LIST \"\" ~{1}\r\n",
 }
 
 func FuzzReadCommand(f *testing.F) {
@@ -91,6 +99,27 @@ func drive(t *testing.T, p *Parser, n int) {
 		}
 	}
 	t.Fatalf("more commands than bytes in %d bytes of input", n)
+}
+
+// FuzzParseNumSet: a set that parses prints as a set that parses to the
+// same value, and only "*" reads as Star.
+func FuzzParseNumSet(f *testing.F) {
+	for _, s := range []string{"1", "*", "1:*", "3:4294967295", "4294967295:*", "5:2,7,9:*", "$", "0", "4294967296"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		set, err := ParseNumSet(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseNumSet(set.String())
+		if err != nil || !slices.Equal(again.Ranges, set.Ranges) || again.Dollar != set.Dollar {
+			t.Fatalf("ParseNumSet(%q) = %v, printed %q, parsed again %v, %v", s, set, set.String(), again, err)
+		}
+		if set.HasStar() != strings.Contains(s, "*") {
+			t.Fatalf("ParseNumSet(%q).HasStar() = %v", s, set.HasStar())
+		}
+	})
 }
 
 func TestFuzzSeeds(t *testing.T) {

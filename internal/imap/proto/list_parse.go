@@ -14,7 +14,8 @@ func (p *Parser) listMailbox() (string, error) {
 		return "", err
 	}
 	var s string
-	if b == '"' || b == '{' || b == '~' {
+	if b == '"' || b == '{' || p.d.Literal8Next() { // "~foo" is a pattern
+
 		s, err = p.d.String()
 	} else {
 		s, err = p.d.While(wire.IsListChar, "mailbox pattern")

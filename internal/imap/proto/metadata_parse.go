@@ -220,11 +220,11 @@ func (p *Parser) metadataValue() (MetadataValue, error) {
 	if err != nil {
 		return MetadataValue{}, err
 	}
-	switch b {
-	case '"':
+	switch {
+	case b == '"':
 		s, err := p.d.Quoted()
 		return MetadataValue{Value: []byte(s)}, err
-	case '{', '~':
+	case b == '{' || p.d.Literal8Next(): // "~foo" is an atom, not a value
 		r, info, err := p.d.Literal(MaxMetadataValue, true)
 		if err != nil {
 			var le *wire.LimitError

@@ -40,8 +40,9 @@ func ParseNumSet(s string) (NumSet, error) {
 	return set, nil
 }
 
-// parseSeqNumber parses seq-number: nz-number or "*".
-func parseSeqNumber(s string) (uint32, error) {
+// parseSeqNumber parses seq-number: nz-number or "*". 4294967295 is a
+// number like any other, not "*".
+func parseSeqNumber(s string) (SeqNum, error) {
 	if s == "*" {
 		return Star, nil
 	}
@@ -52,7 +53,7 @@ func parseSeqNumber(s string) (uint32, error) {
 	if err != nil || n == 0 {
 		return 0, errBadSet
 	}
-	return uint32(n), nil
+	return SeqNum(n), nil
 }
 
 // String formats the set as IMAP sends it.
@@ -74,7 +75,7 @@ func (s NumSet) String() string {
 	return b.String()
 }
 
-func seqNumberString(n uint32) string {
+func seqNumberString(n SeqNum) string {
 	if n == Star {
 		return "*"
 	}

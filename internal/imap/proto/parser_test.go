@@ -197,7 +197,10 @@ func TestSeqSets(t *testing.T) {
 		{"*:4", NumSet{Ranges: []Range{{Star, 4}}}, false},
 		{"5:2,7,9:*", NumSet{Ranges: []Range{{5, 2}, {7, 7}, {9, Star}}}, false},
 		{"$", NumSet{Dollar: true}, false},
-		{"4294967295", NumSet{Ranges: []Range{{Star, Star}}}, false},
+		// The largest number is a number, not "*" (RFC 9051 §9).
+		{"4294967295", NumSet{Ranges: []Range{{4294967295, 4294967295}}}, false},
+		{"3:4294967295", NumSet{Ranges: []Range{{3, 4294967295}}}, false},
+		{"4294967295:*", NumSet{Ranges: []Range{{4294967295, Star}}}, false},
 		{"0", NumSet{}, true},
 		{"1:0", NumSet{}, true},
 		{"1,", NumSet{}, true},
@@ -214,7 +217,7 @@ func TestSeqSets(t *testing.T) {
 		if (err != nil) != tt.err || !cmp.Equal(got, tt.want) {
 			t.Errorf("ParseNumSet(%q) = %+v, %v", tt.in, got, err)
 		}
-		if err == nil && tt.in != "4294967295" && got.String() != tt.in {
+		if err == nil && got.String() != tt.in {
 			t.Errorf("String() = %q, want %q", got.String(), tt.in)
 		}
 	}
@@ -247,5 +250,29 @@ func TestStore(t *testing.T) {
 		{in: `a STORE 1 FLAG (\Seen)`, err: `a BAD Invalid STORE data item "FLAG"`},
 		{in: `a STORE 1 (FOO 1) FLAGS (\Seen)`, err: `a BAD Unknown STORE modifier "FOO"`},
 		{in: `a STORE 1 FLAGS (a]`, err: `a BAD Invalid flag list: expected SP or ")" in list, found "]"`},
+	}, false)
+}
+
+// TestTildeAtoms: "~" starts a literal8 only when "{" follows (RFC 3516
+// §4.2: literal8 = "~{" number64 "}" CRLF *OCTET); otherwise it is an
+// ATOM-CHAR and "~foo" an atom wherever an atom or astring may stand.
+func TestTildeAtoms(t *testing.T) {
+	cmd := func(name string, args any) *Command { return &Command{Tag: "a", Name: name, Args: args} }
+	runCmdTests(t, []cmdTest{
+		{in: `a LIST "" ~foo`, want: cmd("LIST", &List{Patterns: []string{"~foo"}})},
+		{in: `a LIST ~ ~`, want: cmd("LIST", &List{Reference: "~", Patterns: []string{"~"}})},
+		{in: `a LIST "" (~foo ~bar/%)`, want: cmd("LIST", &List{Patterns: []string{"~foo", "~bar/%"}, Extended: true})},
+		{in: `a LSUB ~ref ~*`, want: cmd("LSUB", &List{LSUB: true, Reference: "~ref", Patterns: []string{"~*"}})},
+		{in: `a CREATE ~foo`, want: cmd("CREATE", &Create{Mailbox: "~foo"})},
+		{in: `a SELECT ~foo`, want: cmd("SELECT", &Select{Mailbox: "~foo"})},
+		{in: `a STATUS ~foo (MESSAGES)`, want: cmd("STATUS", &Status{Mailbox: "~foo", Items: []string{"MESSAGES"}})},
+		{in: `a STORE 1 +FLAGS (~foo)`, want: cmd("STORE", &Store{Set: NumSet{Ranges: []Range{{1, 1}}}, Op: StoreAdd, Flags: []string{"~foo"}})},
+		{in: `a SEARCH SUBJECT ~foo KEYWORD ~k`, want: cmd("SEARCH", &Search{Keys: []SearchKey{
+			{Op: SearchSubject, Value: "~foo"}, {Op: SearchKeyword, Value: "~k"}}})},
+		{in: `a SETMETADATA INBOX (/private/comment ~foo)`, err: `a BAD Expected string or NIL as value, found "~foo"`},
+		// A real literal8 stays refused where only a string may stand.
+		{in: "a LIST \"\" ~{3+}\r\nabc", err: "a BAD Invalid mailbox pattern: literal8 not allowed here"},
+		{in: "a CREATE ~{3+}\r\nabc", err: "a BAD Invalid mailbox name: literal8 not allowed here"},
+		{in: "a SEARCH SUBJECT ~{3+}\r\nabc", err: "a BAD Invalid SUBJECT string: literal8 not allowed here"},
 	}, false)
 }

@@ -88,18 +88,24 @@ func (s *session) resolveContextKeys(keys []proto.SearchKey) []proto.SearchKey {
 			}
 			k = proto.SearchKey{Op: proto.SearchUID, Set: uidNumSet(uids)}
 		case k.Op == proto.SearchUID:
-			// "*" is the largest UID now.
-			var uids []uint32
-			for _, u := range sel.uids {
-				if search.InSet(k.Set, u, sel.maxUID()) {
-					uids = append(uids, u)
-				}
-			}
-			k = proto.SearchKey{Op: proto.SearchUID, Set: uidNumSet(uids)}
+			// UIDs do not change meaning: a range stays as given, so a
+			// message that arrives inside it ("UID 7:4294967295" with
+			// UIDNEXT 7) joins the result. Only "*" is fixed now, as
+			// the largest UID in use.
+			k = proto.SearchKey{Op: proto.SearchUID, Set: pinStar(k.Set, sel.maxUID())}
 		default:
 			k.Keys = s.resolveContextKeys(k.Keys)
 		}
 		out[i] = k
+	}
+	return out
+}
+
+// pinStar copies set with "*" replaced by largest.
+func pinStar(set proto.NumSet, largest uint32) proto.NumSet {
+	out := proto.NumSet{Ranges: make([]proto.Range, len(set.Ranges))}
+	for i, r := range set.Ranges {
+		out.Ranges[i] = proto.Span(r.Bounds(largest))
 	}
 	return out
 }
@@ -112,7 +118,7 @@ func uidNumSet(uids []uint32) proto.NumSet {
 		for j+1 < len(uids) && uids[j+1] == uids[j]+1 {
 			j++
 		}
-		set.Ranges = append(set.Ranges, proto.Range{Start: uids[i], Stop: uids[j]})
+		set.Ranges = append(set.Ranges, proto.Span(uids[i], uids[j]))
 		i = j + 1
 	}
 	if len(set.Ranges) == 0 {

@@ -111,3 +111,23 @@ func TestContextUpdatesDuringIdle(t *testing.T) {
 	c.writeLine("DONE")
 	c.wantLine("i OK IDLE completed.")
 }
+
+// TestContextUIDRanges: a UID range in an updating search keeps its
+// meaning, so a message arriving inside it is added; 4294967295 is a
+// number, while "*" was the largest UID when the search ran.
+func TestContextUIDRanges(t *testing.T) {
+	ts := sortServer(t) // UIDs 2-6, UIDNEXT 7
+	c := ts.login(t)
+	c.ok("ENABLE IMAP4rev2")
+	c.ok("SELECT INBOX")
+	c.wantTagged("r1", "UID SEARCH RETURN (UPDATE) UID 7:4294967295", "OK Search completed, will notify.",
+		`* ESEARCH (TAG "r1") UID`)
+	c.wantTagged("r2", "UID SEARCH RETURN (UPDATE) UID 6:*", "OK Search completed, will notify.",
+		`* ESEARCH (TAG "r2") UID ALL 6`)
+	c.wantTagged("r3", "SEARCH RETURN (UPDATE COUNT) UID 3:4", "OK Search completed, will notify.",
+		`* ESEARCH (TAG "r3") COUNT 2`)
+	ts.appendMsg(t, "INBOX", "Subject: late\r\n\r\n") // UID 7
+	c.want("NOOP", "OK NOOP completed.",
+		"* 6 EXISTS",
+		`* ESEARCH (TAG "r1") UID ADDTO (0 7)`)
+}

@@ -71,6 +71,9 @@ var fuzzSessionSeeds = []string{
 	// Extensions: NOTIFY, BINARY, MULTIAPPEND, ESEARCH, UIDPLUS, COMPRESS.
 	"NOTIFY SET (selected (MessageNew (UID FLAGS) MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge))\nSELECT INBOX\n" +
 		"APPEND INBOX {5+}hello {5+}world\nFETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])\nSEARCH RETURN (MIN MAX COUNT) ALL\nUID EXPUNGE 1:2\nNOTIFY NONE\nCOMPRESS DEFLATE\nNOOP",
+	// "~" atoms and the largest number next to "*".
+	"CREATE ~foo\nLIST \"\" ~f*\nAPPEND ~foo (~k) ~{5+}hello\nSELECT ~foo\nSEARCH KEYWORD ~k SUBJECT ~s\n" +
+		"UID FETCH 2:4294967295 (UID)\nUID STORE 4294967295:* +FLAGS (\\Deleted)\nUID SEARCH RETURN (UPDATE) UID 2:4294967295\nUID EXPUNGE 2:4294967295\nFETCH 1:4294967295 FLAGS",
 	// Broken input a fuzzer should grow from.
 	"SELECT\nFETCH 1:* (FLAGS\nSTORE 1:999999999999 +FLAGS (x)\nSEARCH ((((((ALL))))))\nAPPEND INBOX {99999999}\nLIST \"\" \"&AC8-\\x00\"\nFOO BAR\n\nUID\n",
 }

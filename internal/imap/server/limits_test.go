@@ -228,11 +228,13 @@ func TestHugeSequenceSets(t *testing.T) {
 	c.want("SEARCH 1:4294967295", "OK Search completed.", "* SEARCH 1 2 3")
 	c.want("UID STORE 4294967295:1 +FLAGS.SILENT (\\Flagged)", "OK Store completed.")
 	c.want("UID COPY 1:4294967295,1:4294967295 Archive", "OK [COPYUID "+itoa(ts.mailbox(t, "Archive").UIDValidity)+" 1:3 1:3] Copy completed.")
-	// 4294967295 reads as "*" (proto.Star); a sequence number past the
-	// end is BAD.
+	// 4294967295 is a number, not "*" (RFC 9051 §9); a sequence number
+	// past the end is BAD.
 	c.want("FETCH 1:4294967294 (UID)", "BAD Invalid message sequence number")
+	c.want("FETCH 1:4294967295 (UID)", "BAD Invalid message sequence number")
 	c.want("UID FETCH 4294967290:4294967294 (UID)", "OK Fetch completed.")
-	c.want("UID FETCH 4294967294:4294967295 (UID)", "OK Fetch completed.", "* 3 FETCH (UID 3)") // n:* has the largest UID
+	c.want("UID FETCH 4294967294:4294967295 (UID)", "OK Fetch completed.")
+	c.want("UID FETCH 4294967294:* (UID)", "OK Fetch completed.", "* 3 FETCH (UID 3)") // n:* has the largest UID
 	// Thousands of overlapping ranges in one set.
 	var b strings.Builder
 	for i := range 5000 {

@@ -32,11 +32,11 @@ func (s *session) checkSelectModSeq(args *proto.Select) error {
 	}
 	// known-uids, known-sequence-set and known-uid-set exclude "*"
 	// (RFC 7162 §7); the two sets of seq-match-data pair up one to one.
-	if hasStar(q.KnownUIDs) || q.KnownUIDs.Dollar {
+	if q.KnownUIDs.HasStar() || q.KnownUIDs.Dollar {
 		return errBad("Invalid QRESYNC known UIDs")
 	}
 	if m := q.SeqMatch; m != nil {
-		if hasStar(m[0]) || hasStar(m[1]) || m[0].Dollar || m[1].Dollar {
+		if m[0].HasStar() || m[1].HasStar() || m[0].Dollar || m[1].Dollar {
 			return errBad("Invalid QRESYNC sequence match data")
 		}
 		if setSize(m[0]) != setSize(m[1]) {
@@ -46,16 +46,11 @@ func (s *session) checkSelectModSeq(args *proto.Select) error {
 	return nil
 }
 
-func hasStar(set proto.NumSet) bool {
-	return slices.ContainsFunc(set.Ranges, func(r proto.Range) bool {
-		return r.Start == proto.Star || r.Stop == proto.Star
-	})
-}
-
+// setSize counts the numbers of a set without "*".
 func setSize(set proto.NumSet) uint64 {
 	var n uint64
 	for _, r := range set.Ranges {
-		a, b := min(r.Start, r.Stop), max(r.Start, r.Stop)
+		a, b := r.Bounds(0)
 		n += uint64(b-a) + 1
 	}
 	return n
@@ -154,8 +149,8 @@ func (sel *selected) seqMatchFloor(m *[2]proto.NumSet) uint32 {
 	return floor
 }
 
-// setIter yields the numbers of set in the order given (ranges as
-// written, each ascending).
+// setIter yields the numbers of a set without "*" in the order given
+// (ranges as written, each ascending).
 func setIter(set proto.NumSet) func() (uint32, bool) {
 	i := 0
 	var next uint64
@@ -163,7 +158,8 @@ func setIter(set proto.NumSet) func() (uint32, bool) {
 	return func() (uint32, bool) {
 		for i < len(set.Ranges) {
 			r := set.Ranges[i]
-			a, b := uint64(min(r.Start, r.Stop)), uint64(max(r.Start, r.Stop))
+			lo, hi := r.Bounds(0)
+			a, b := uint64(lo), uint64(hi)
 			if !started {
 				next, started = a, true
 			}
@@ -185,14 +181,8 @@ func setIter(set proto.NumSet) func() (uint32, bool) {
 func uidRanges(set proto.NumSet, star uint32) []store.UIDRange {
 	out := make([]store.UIDRange, 0, len(set.Ranges))
 	for _, r := range set.Ranges {
-		a, b := r.Start, r.Stop
-		if a == proto.Star {
-			a = star
-		}
-		if b == proto.Star {
-			b = star
-		}
-		out = append(out, store.UIDRange{First: min(a, b), Last: max(a, b)})
+		a, b := r.Bounds(star)
+		out = append(out, store.UIDRange{First: a, Last: b})
 	}
 	return mergeRanges(out)
 }

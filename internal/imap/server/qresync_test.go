@@ -118,6 +118,22 @@ func TestQResync(t *testing.T) {
 	a.wantResync("SELECT INBOX (QRESYNC ("+uv+" 16 1:10 (4:5 5:6)))", "OK [READ-WRITE] SELECT completed.", "* OK [HIGHESTMODSEQ 19] Highest",
 		"* VANISHED (EARLIER) 7")
 
+	// Known UIDs exclude "*" (RFC 7162 §7), not the largest number.
+	a.wantResync("SELECT INBOX (QRESYNC ("+uv+" 11 5:4294967295))", "OK [READ-WRITE] SELECT completed.", "* OK [HIGHESTMODSEQ 19] Highest",
+		"* VANISHED (EARLIER) 7",
+		`* 5 FETCH (UID 6 FLAGS (\Flagged) MODSEQ (13))`,
+		`* 7 FETCH (UID 9 FLAGS (Work) MODSEQ (14))`,
+		`* 9 FETCH (UID 11 FLAGS () MODSEQ (19))`)
+	// Seq 4 is UID 5 and seq 5 UID 6, seq 6 is not UID 7: the client
+	// knows the expunges up to UID 6.
+	a.wantResync("SELECT INBOX (QRESYNC ("+uv+" 11 1:4294967295 (3,4:4294967294 3,5:4294967295)))", "OK [READ-WRITE] SELECT completed.",
+		"* OK [HIGHESTMODSEQ 19] Highest",
+		"* VANISHED (EARLIER) 7",
+		`* 3 FETCH (UID 3 FLAGS (\Seen) MODSEQ (12))`,
+		`* 5 FETCH (UID 6 FLAGS (\Flagged) MODSEQ (13))`,
+		`* 7 FETCH (UID 9 FLAGS (Work) MODSEQ (14))`,
+		`* 9 FETCH (UID 11 FLAGS () MODSEQ (19))`)
+
 	// Bad parameters leave INBOX selected (§3.2.5).
 	a.want("SELECT INBOX (QRESYNC ("+uv+" 0))", "BAD QRESYNC mod-sequence must be positive")
 	a.want("SELECT INBOX (QRESYNC ("+uv+" 11 1:*))", "BAD Invalid QRESYNC known UIDs")

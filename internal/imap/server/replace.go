@@ -20,7 +20,7 @@ func (s *session) handleReplace(cmd *proto.Command) error {
 	if s.sel.readOnly {
 		return errNo("", "Mailbox is read-only.")
 	}
-	uids, err := s.resolveSet(proto.NumSet{Ranges: []proto.Range{{Start: args.Num, Stop: args.Num}}}, cmd.UID)
+	uids, err := s.resolveSet(proto.NumSet{Ranges: []proto.Range{proto.Span(args.Num, args.Num)}}, cmd.UID)
 	if err != nil {
 		return err
 	}

@@ -105,18 +105,11 @@ func (s *session) resolveSet(set proto.NumSet, uid bool) ([]uint32, error) {
 	spans := make([]span, 0, len(set.Ranges))
 	n := len(sel.uids)
 	for _, r := range set.Ranges {
-		a, b := r.Start, r.Stop
 		if uid {
-			maxU := sel.maxUID()
-			if a == proto.Star {
-				a = maxU
-			}
-			if b == proto.Star {
-				b = maxU
-			}
-			if a > b {
-				a, b = b, a
-			}
+			// "*" is the highest UID in the view, and "n:*" holds it
+			// even when n is above it; 4294967295 is only itself, so
+			// "3:4294967295" holds no UID below 3 (RFC 9051 §9).
+			a, b := r.Bounds(sel.maxUID())
 			lo := sort.Search(n, func(i int) bool { return sel.uids[i] >= a })
 			hi := sort.Search(n, func(i int) bool { return sel.uids[i] > b })
 			if lo < hi {
@@ -124,15 +117,9 @@ func (s *session) resolveSet(set proto.NumSet, uid bool) ([]uint32, error) {
 			}
 			continue
 		}
-		if a == proto.Star {
-			a = uint32(n)
-		}
-		if b == proto.Star {
-			b = uint32(n)
-		}
-		if a > b {
-			a, b = b, a
-		}
+		// "*" is the number of messages; in an empty mailbox it is 0,
+		// as BAD as any number past the end (RFC 9051 §9, seq-number).
+		a, b := r.Bounds(uint32(n))
 		if a == 0 || int64(b) > int64(n) {
 			return nil, errBad("Invalid message sequence number")
 		}

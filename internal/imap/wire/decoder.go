@@ -187,9 +187,10 @@ func (d *Decoder) next() (byte, error) {
 	return c, nil
 }
 
-// literal8Next reports whether a literal8 ("~{") comes next; a lone "~"
-// is an ATOM-CHAR.
-func (d *Decoder) literal8Next() bool {
+// Literal8Next reports whether a literal8 ("~{", RFC 3516 §4.2) comes
+// next. Only the pair starts one: "~" alone is an ATOM-CHAR, so "~foo" is
+// an atom (a mailbox name, LIST pattern, flag, search string).
+func (d *Decoder) Literal8Next() bool {
 	if d.err != nil || d.lit > 0 {
 		return false
 	}
@@ -375,7 +376,8 @@ func (d *Decoder) String() (string, error) {
 		return d.Quoted()
 	case '{':
 		return d.memLiteral()
-	case '~':
+	}
+	if d.Literal8Next() {
 		return "", d.syntaxf("literal8 not allowed here")
 	}
 	return "", d.syntaxf("expected string, found %s", quoteByte(b))
@@ -387,7 +389,7 @@ func (d *Decoder) AString() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if b == '"' || b == '{' || d.literal8Next() {
+	if b == '"' || b == '{' || d.Literal8Next() {
 		return d.String()
 	}
 	return d.While(IsAStringChar, "string")
@@ -399,7 +401,7 @@ func (d *Decoder) NString() (s string, ok bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	if b == '"' || b == '{' || d.literal8Next() {
+	if b == '"' || b == '{' || d.Literal8Next() {
 		s, err = d.String()
 		return s, err == nil, err
 	}

@@ -45,7 +45,21 @@ func TestDecoderTokens(t *testing.T) {
 		{"astring literal", "{3}\r\nabc", (*Decoder).AString, "abc", ""},
 		{"astring literal+", "{3+}\r\na\r\n", (*Decoder).AString, "a\r\n", ""},
 		{"astring literal8", "~{3}\r\nabc", (*Decoder).AString, "", "literal8 not allowed here"},
+		{"astring tilde atom", "~foo ", (*Decoder).AString, "~foo", ""},
+		{"astring lone tilde", "~ ", (*Decoder).AString, "~", ""},
+		{"astring tilde before literal", "~x{3}\r\n", (*Decoder).AString, "~x", ""},
 		{"astring paren", "(", (*Decoder).AString, "", `expected string, found "("`},
+		{"string tilde atom", "~foo", (*Decoder).String, "", `expected string, found "~"`},
+		{"string literal8", "~{3}\r\nabc", (*Decoder).String, "", "literal8 not allowed here"},
+		{"atom tilde", "~foo)", (*Decoder).Atom, "~foo", ""},
+		{"nstring tilde atom", "~foo ", func(d *Decoder) (string, error) {
+			s, _, err := d.NString()
+			return s, err
+		}, "", `expected string or NIL, found "~foo"`},
+		{"nstring literal8", "~{1}\r\nx", func(d *Decoder) (string, error) {
+			s, _, err := d.NString()
+			return s, err
+		}, "", "literal8 not allowed here"},
 		{"string not atom", "abc", (*Decoder).String, "", `expected string, found "a"`},
 		{"literal bad size", "{x}\r\n", (*Decoder).String, "", "invalid literal size"},
 		{"literal no CRLF", "{3} abc", (*Decoder).String, "", "expected CRLF after literal size"},

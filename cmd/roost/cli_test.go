@@ -151,6 +151,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--imap", "", "--imaps", ""}, 1, "roost serve: config: every listener is disabled (listen.imap and listen.imaps are both empty)\n"},
 		{[]string{"serve", "--cert", "c.pem"}, 1, "roost serve: config: tls.cert and tls.key must be given together\n"},
 		{[]string{"serve", "--log-level", "loud"}, 1, "roost serve: config: unknown log level \"loud\" (want debug, info, warn or error)\n"},
+		{[]string{"serve", "--login-cache-ttl", "-1s"}, 1, "roost serve: config: logins.cache_ttl and logins.cache_size must not be negative (0 switches the cache off)\n"},
 		{[]string{"serve", "extra"}, 2, "roost serve: unexpected argument \"extra\"\nRun 'roost serve --help' for usage.\n"},
 		{[]string{"serve", "--config", "/nonexistent/roost.toml"}, 1, "roost serve: config: open /nonexistent/roost.toml: no such file or directory\n"},
 	} {

@@ -28,7 +28,12 @@ type Config struct {
 	UserPattern string
 	Password    string
 	Users       int
-	Corpus      [][]byte // messages for append/body; generated when empty
+	// Messages are what append and body store: the files of --messages,
+	// or else the built-in set of Generator{Seed}, MessageCount of them.
+	Messages     [][]byte
+	Seed         uint64
+	MessageCount int      // 0: DefaultMessageCount
+	generated    [][]byte // the built-in set, made once
 
 	AppendClients  int
 	AppendCount    int // messages in total
@@ -127,8 +132,9 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.UserPattern, "user", "load%d", "user name pattern; %d becomes 0..users-1")
 	fs.StringVar(&cfg.Password, "pass", "", "password of every user")
 	fs.IntVar(&cfg.Users, "users", 10, "number of accounts matching -user")
-	corpus := fs.String("corpus", "", "directory of .eml files (default: shared/corpus/messages found walking up, or $ROOST_CORPUS)")
-	generated := fs.Bool("generated", false, "use generated messages instead of the corpus")
+	messagesDir := fs.String("messages", "", "append and body store the *.eml files of this `DIR` (default: the built-in generated set)")
+	fs.Uint64Var(&cfg.Seed, "seed", DefaultSeed, "seed of the built-in message set (the same seed gives the same bytes)")
+	fs.IntVar(&cfg.MessageCount, "message-count", DefaultMessageCount, "size of the built-in message set")
 	which := fs.String("workloads", "append,mixed,bigbox,body,idle", "comma-separated workloads to run, in this order")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	jsonAppend := fs.Bool("json-append", false, "add the results to those already in the -json file (a round run in two parts)")
@@ -163,13 +169,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "imapload: -pass is required")
 		return 2
 	}
-	if !*generated {
-		dir, err := findCorpus(*corpus)
-		if err == nil {
-			cfg.Corpus, err = loadCorpus(dir)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "imapload: corpus: %v (use -generated to go without)\n", err)
+	if *messagesDir != "" {
+		var err error
+		if cfg.Messages, err = loadMessages(*messagesDir); err != nil {
+			fmt.Fprintf(stderr, "imapload: --messages: %v\n", err)
 			return 1
 		}
 	}
@@ -236,10 +239,17 @@ func (r *Result) fail(err error) *Result {
 	return r
 }
 
-// messagesFor returns the corpus or, without one, n generated messages.
-func (c *Config) messagesFor(n int) [][]byte {
-	if len(c.Corpus) > 0 {
-		return c.Corpus
+// messageSet returns the messages of --messages or else the built-in set.
+func (c *Config) messageSet() [][]byte {
+	if len(c.Messages) > 0 {
+		return c.Messages
 	}
-	return generatedMessages(1, n)
+	if c.generated == nil {
+		n := c.MessageCount
+		if n <= 0 {
+			n = DefaultMessageCount
+		}
+		c.generated = Generator{Seed: c.Seed}.Messages(n)
+	}
+	return c.generated
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"roost/internal/mime"
 )
@@ -137,5 +138,22 @@ func TestMessagesFlag(t *testing.T) {
 	code = realMain([]string{"-addr", addr, "-pass", testPass, "-messages", t.TempDir(), "-workloads", "append"}, &stdout, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "imapload: --messages: no .eml files in") {
 		t.Errorf("empty --messages dir: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// serverCPU reads this process's CPU time, which grows with work.
+func TestServerCPU(t *testing.T) {
+	before, err := serverCPU(os.Getpid(), false)
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	deadline := time.Now().Add(100 * time.Millisecond)
+	x := 0
+	for time.Now().Before(deadline) {
+		x++
+	}
+	after, err := serverCPU(os.Getpid(), true)
+	if err != nil || after <= before {
+		t.Fatalf("CPU time %v then %v (%v), want it to grow", before, after, err)
 	}
 }

@@ -82,6 +82,7 @@ func tinyConfig(t *testing.T, addr string) *Config {
 		BodyClients: 2, BodyRounds: 2, BodyDuration: 30 * time.Second,
 		IdleConns: 5, IdleDeliveries: 2, IdleDialers: 2, IdleDuration: 30 * time.Second,
 		IdleWaitPerSend: 20 * time.Second, ServerPID: os.Getpid(),
+		StormAccounts: testUsers, StormClients: 2, StormRepeats: 20, StormDuration: 30 * time.Second,
 	}
 }
 
@@ -104,6 +105,7 @@ func TestWorkloadsAgainstRoost(t *testing.T) {
 		}},
 		{runBody, map[string]int64{"rounds": 4, "messages": 160, "bytes": 4 * setBytes}},
 		{runIdle, map[string]int64{"connected": 5, "notified": 10, "procs_before": 1, "procs_after": 1}},
+		{runLoginStorm, map[string]int64{"storm_logins": testUsers, "repeat_logins": 20}},
 	}
 	for _, c := range checks {
 		res := c.run(ctx, cfg)

@@ -3,7 +3,7 @@
 // workload on stdout and the full numbers as JSON.
 //
 //	imapload -addr 127.0.0.1:1143 -user 'load%d' -pass secret -users 10 \
-//	    -workloads append,mixed,bigbox,body,idle -json out.json
+//	    -workloads append,mixed,bigbox,body,idle,loginstorm -json out.json
 //
 // Every loop is bounded twice: by a count and by a time limit, whichever
 // comes first. Workloads assume the accounts exist (user pattern with %d
@@ -61,6 +61,11 @@ type Config struct {
 	ServerTree      bool // sum the RSS of ServerPID and all its descendants
 	IdleSettle      time.Duration
 	IdleWaitPerSend time.Duration
+
+	StormAccounts int // accounts logging in at once; 0: Users
+	StormClients  int // clients reconnecting in a loop
+	StormRepeats  int // repeat logins in total
+	StormDuration time.Duration
 }
 
 func (c *Config) user(i int) string {
@@ -115,6 +120,7 @@ var workloads = []struct {
 	{"bigbox", runBigbox},
 	{"body", runBody},
 	{"idle", runIdle},
+	{"loginstorm", runLoginStorm},
 }
 
 func main() {
@@ -135,7 +141,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	messagesDir := fs.String("messages", "", "append and body store the *.eml files of this `DIR` (default: the built-in generated set)")
 	fs.Uint64Var(&cfg.Seed, "seed", DefaultSeed, "seed of the built-in message set (the same seed gives the same bytes)")
 	fs.IntVar(&cfg.MessageCount, "message-count", DefaultMessageCount, "size of the built-in message set")
-	which := fs.String("workloads", "append,mixed,bigbox,body,idle", "comma-separated workloads to run, in this order")
+	which := fs.String("workloads", "append,mixed,bigbox,body,idle,loginstorm", "comma-separated workloads to run, in this order")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	jsonAppend := fs.Bool("json-append", false, "add the results to those already in the -json file (a round run in two parts)")
 	label := fs.String("label", "", "label stored in the JSON (e.g. the server's name)")
@@ -160,6 +166,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.IdleDuration, "idle-time", 10*time.Minute, "idle: time limit for setting up the connections")
 	fs.DurationVar(&cfg.IdleWaitPerSend, "idle-wait", 60*time.Second, "idle: how long to wait for all EXISTS of one delivery")
 	fs.DurationVar(&cfg.IdleSettle, "idle-settle", 2*time.Second, "idle: pause before reading the server's memory")
+	fs.IntVar(&cfg.StormAccounts, "storm-accounts", 0, "loginstorm: accounts that log in at once (default: -users)")
+	fs.IntVar(&cfg.StormClients, "storm-clients", 8, "loginstorm: clients reconnecting in a loop")
+	fs.IntVar(&cfg.StormRepeats, "storm-repeats", 2000, "loginstorm: repeat logins in total")
+	fs.DurationVar(&cfg.StormDuration, "storm-time", 120*time.Second, "loginstorm: time limit (storm and repeats)")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "PID of the server, for memory per idle connection (0: not measured)")
 	fs.BoolVar(&cfg.ServerTree, "server-tree", false, "sum memory over the PID and all its descendants (Dovecot forks per connection)")
 	if err := fs.Parse(args); err != nil {

@@ -9,6 +9,10 @@
 // so that the defaults can be raised later without invalidating stored
 // passwords: Verify reports needsRehash for a hash made with weaker
 // parameters, and Login then stores a fresh hash.
+//
+// The server's password logins go through a CredentialCache (cache.go),
+// which spares a repeat login with a recently verified password the
+// argon2id hash without weakening what is stored.
 package auth
 
 import (

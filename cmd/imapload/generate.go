@@ -16,6 +16,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	stdmime "mime"
@@ -218,11 +219,13 @@ func writeMixed(b *bytes.Buffer, r *rand.Rand, count, minSize, maxSize int) {
 		} else { // RFC 2231 §4
 			fmt.Fprintf(b, "Content-Disposition: attachment; filename*=UTF-8''%s\r\n\r\n", url.PathEscape(name))
 		}
-		data := make([]byte, minSize+r.IntN(maxSize-minSize+1))
-		copy(data, kind.magic)
-		for j := len(kind.magic); j < len(data); j++ {
-			data[j] = byte(r.Uint32())
+		size := minSize + r.IntN(maxSize-minSize+1)
+		data := make([]byte, size+8) // random 8 bytes at a time, cut to size
+		for j := 0; j < size; j += 8 {
+			binary.LittleEndian.PutUint64(data[j:], r.Uint64())
 		}
+		data = data[:size]
+		copy(data, kind.magic)
 		writeBase64(b, data)
 	}
 	fmt.Fprintf(b, "--%s--\r\n", boundary)

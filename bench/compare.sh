@@ -4,8 +4,8 @@
 # ROUNDS rounds. Writes BENCHMARKS.md and bench/chart.svg in the repository
 # and prints the ratio table.
 #
-#   bench/compare.sh              full run (bigbox 100,000; about 15-20 min on 2 cores)
-#   QUICK=1 bench/compare.sh      small sizes, a few minutes
+#   bench/compare.sh              full run (bigbox 100,000; about 20-25 min on 2 cores)
+#   QUICK=1 bench/compare.sh      small sizes, about 5 minutes
 #
 # Sizes (env): ROUNDS USERS APPEND_CLIENTS APPEND_COUNT MIXED_CLIENTS
 # MIXED_SESSIONS MIXED_BOX BIGBOX BODY_CLIENTS BODY_ROUNDS IDLE_N
@@ -54,12 +54,12 @@ OUT=${OUT:-$ROOT}
 QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
   : "${ROUNDS:=3}" "${APPEND_COUNT:=300}" "${MIXED_SESSIONS:=3}" "${BIGBOX:=5000}" "${BODY_ROUNDS:=1}" "${IDLE_N:=50}"
-  : "${STORM_N:=20}" "${STORM_REPEATS:=500}"
+  : "${STORM_N:=20}" "${STORM_REPEATS:=500}" "${STORM_TIME:=30s}"
 fi
 : "${ROUNDS:=3}" "${USERS:=10}" "${APPEND_CLIENTS:=4}" "${APPEND_COUNT:=3000}"
 : "${MIXED_CLIENTS:=8}" "${MIXED_SESSIONS:=15}" "${MIXED_BOX:=200}" "${BIGBOX:=100000}"
 : "${BODY_CLIENTS:=4}" "${BODY_ROUNDS:=25}" "${IDLE_N:=500}" "${IDLE_DELIVERIES:=5}" "${IDLE_DIALERS:=16}"
-: "${STORM_N:=50}" "${STORM_CLIENTS:=8}" "${STORM_REPEATS:=2000}" "${STORM_TIME:=120s}"
+: "${STORM_N:=50}" "${STORM_CLIENTS:=8}" "${STORM_REPEATS:=2000}" "${STORM_TIME:=60s}"
 WORKLOADS=${WORKLOADS:-append,mixed,bigbox,body,idle,loginstorm}
 MESSAGES=${MESSAGES:-}
 ACCOUNTS=$USERS

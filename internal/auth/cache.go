@@ -164,21 +164,22 @@ func (c *CredentialCache) remember(u *store.User, password string) {
 	c.entries[u.Name] = e
 }
 
-// makeRoom drops the expired entries, or, if none has expired, one entry
-// (whichever the map yields first): a full cache costs that account one
-// more hash, never a wrong answer. Called with c.mu held.
+// makeRoom drops the expired entries, or, if none has expired, the oldest
+// one: a full cache costs that account one more hash, never a wrong
+// answer. One pass over the map, only when it is full. Called with c.mu
+// held.
 func (c *CredentialCache) makeRoom() {
 	now := c.now()
+	oldest, oldestName := time.Time{}, ""
 	for name, e := range c.entries {
-		if !now.Before(e.expires) {
+		switch {
+		case !now.Before(e.expires):
 			delete(c.entries, name)
+		case oldestName == "" || e.expires.Before(oldest):
+			oldest, oldestName = e.expires, name
 		}
 	}
-	if len(c.entries) < c.maxEntries {
-		return
-	}
-	for name := range c.entries {
-		delete(c.entries, name)
-		return
+	if len(c.entries) >= c.maxEntries {
+		delete(c.entries, oldestName)
 	}
 }

@@ -125,21 +125,27 @@ func TestCredentialCacheExpiry(t *testing.T) {
 func TestCredentialCacheBounded(t *testing.T) {
 	defer UseParams(TestParams)()
 	f := newCacheFixture(t, 10*time.Minute, 2)
-	for _, name := range []string{"bob", "carol"} {
+	for _, name := range []string{"bob", "carol", "dave"} {
 		if _, err := CreateUser(f.ctx, f.s, name, "pw-"+name); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f.want(t, "alice", "s3cret", 1, nil)
+	f.clock = f.clock.Add(time.Second)
 	f.want(t, "bob", "pw-bob", 1, nil)
-	f.want(t, "carol", "pw-carol", 1, nil)
+	f.clock = f.clock.Add(time.Second)
+	f.want(t, "carol", "pw-carol", 1, nil) // full: the oldest, alice, goes
 	if f.c.Len() != 2 {
 		t.Fatalf("Len = %d, want the bound 2", f.c.Len())
 	}
-	f.want(t, "carol", "pw-carol", 0, nil) // the newest entry is kept
-	// Expired entries go first when room is needed.
+	f.want(t, "bob", "pw-bob", 0, nil)
+	f.want(t, "carol", "pw-carol", 0, nil)
+	f.want(t, "alice", "s3cret", 1, nil) // evicted: verified again; bob goes
+	f.want(t, "carol", "pw-carol", 0, nil)
+	f.want(t, "bob", "pw-bob", 1, nil)
+	// When room is needed, expired entries go first, all of them.
 	f.clock = f.clock.Add(time.Hour)
-	f.want(t, "alice", "s3cret", 1, nil)
+	f.want(t, "dave", "pw-dave", 1, nil)
 	if f.c.Len() != 1 {
 		t.Fatalf("Len = %d after a sweep of expired entries, want 1", f.c.Len())
 	}

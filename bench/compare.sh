@@ -4,8 +4,8 @@
 # ROUNDS rounds. Writes BENCHMARKS.md and bench/chart.svg in the repository
 # and prints the ratio table.
 #
-#   bench/compare.sh              full run (bigbox 100,000; about 15-20 min on 2 cores)
-#   QUICK=1 bench/compare.sh      small sizes, a few minutes
+#   bench/compare.sh              full run (bigbox 100,000; about 20-25 min on 2 cores)
+#   QUICK=1 bench/compare.sh      small sizes, about 5 minutes
 #
 # Sizes (env): ROUNDS USERS APPEND_CLIENTS APPEND_COUNT MIXED_CLIENTS
 # MIXED_SESSIONS MIXED_BOX BIGBOX BODY_CLIENTS BODY_ROUNDS IDLE_N
@@ -13,7 +13,8 @@
 # binary instead of building one. OUT (default: the repository) is where
 # BENCHMARKS.md and bench/chart.svg go; KEEP=1 keeps the temporary directory.
 #
-# WORKLOADS (default append,mixed,bigbox,body,idle) runs only some of them.
+# WORKLOADS (default append,mixed,bigbox,body,idle,loginstorm) runs only some
+# of them.
 # RESULTS_SET names a separate set of results (bench/results/SET-roost-N.json,
 # SET-dovecot-N.json, SET-machine.txt) that BENCHMARKS.md shows in its own
 # section next to the main run's, e.g. the idle workload at 10,000
@@ -31,6 +32,19 @@
 # USERS accounts keep default-strength hashes (LOGIN cost is part of the
 # mixed workload): a stored hash stronger than the server's parameters is
 # never rehashed. IDLE_HASH_PARAMS="" logs the idlers in as load0 instead.
+#
+# Messages: append and body store imapload's built-in generated set (varied
+# sizes, multipart with attachments, RFC 2047 headers; deterministic, seed
+# 1) unless MESSAGES names a directory of .eml files, e.g. the shared corpus
+# the runs before this option used: MESSAGES=../shared/corpus/messages.
+#
+# The loginstorm workload: STORM_N accounts (default 50, made next to the
+# USERS ones, all with default-strength argon2id hashes) log in at the same
+# moment on a freshly restarted server, as after a restart; then
+# STORM_CLIENTS clients connect, LOGIN and LOGOUT in a loop, STORM_REPEATS
+# times in all (bounded by STORM_TIME), for the repeat-login rate and the
+# server's CPU time per login. Alone and bounded:
+#   WORKLOADS=loginstorm ROUNDS=3 RESULTS_SET=loginstorm bench/compare.sh
 # Needs root for apt-get (Dovecot is installed when missing) and sqlite3
 # (to give Dovecot the same password hashes; falls back to doveadm pw).
 set -euo pipefail
@@ -40,11 +54,16 @@ OUT=${OUT:-$ROOT}
 QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
   : "${ROUNDS:=3}" "${APPEND_COUNT:=300}" "${MIXED_SESSIONS:=3}" "${BIGBOX:=5000}" "${BODY_ROUNDS:=1}" "${IDLE_N:=50}"
+  : "${STORM_N:=20}" "${STORM_REPEATS:=500}" "${STORM_TIME:=30s}"
 fi
 : "${ROUNDS:=3}" "${USERS:=10}" "${APPEND_CLIENTS:=4}" "${APPEND_COUNT:=3000}"
 : "${MIXED_CLIENTS:=8}" "${MIXED_SESSIONS:=15}" "${MIXED_BOX:=200}" "${BIGBOX:=100000}"
 : "${BODY_CLIENTS:=4}" "${BODY_ROUNDS:=25}" "${IDLE_N:=500}" "${IDLE_DELIVERIES:=5}" "${IDLE_DIALERS:=16}"
-WORKLOADS=${WORKLOADS:-append,mixed,bigbox,body,idle}
+: "${STORM_N:=50}" "${STORM_CLIENTS:=8}" "${STORM_REPEATS:=2000}" "${STORM_TIME:=60s}"
+WORKLOADS=${WORKLOADS:-append,mixed,bigbox,body,idle,loginstorm}
+MESSAGES=${MESSAGES:-}
+ACCOUNTS=$USERS
+if [[ ,$WORKLOADS, == *,loginstorm,* ]] && ((STORM_N > ACCOUNTS)); then ACCOUNTS=$STORM_N; fi
 RESULTS_SET=${RESULTS_SET:-}
 IDLE_HASH_PARAMS=${IDLE_HASH_PARAMS-m=64,t=1,p=1}
 : "${IDLE_TIME:=10m}" "${IDLE_WAIT:=60s}"
@@ -106,8 +125,8 @@ fi
   go build -o "$WORK/argon2hash" ./bench/argon2hash)
 
 PASS="bench-$RANDOM$RANDOM"
-log "creating $USERS users in Roost"
-for i in $(seq 0 $((USERS - 1))); do
+log "creating $ACCOUNTS users in Roost"
+for i in $(seq 0 $((ACCOUNTS - 1))); do
   printf '%s\n' "$PASS" | "$WORK/roost" user add "load$i" --password-stdin --data "$WORK/roost-data" >/dev/null
 done
 IDLE_ARGS=()
@@ -129,7 +148,7 @@ if command -v sqlite3 >/dev/null; then
   sqlite3 -separator ':' "$WORK/roost-data/roost.db" "SELECT name, '{ARGON2ID}' || password_hash FROM users" >"$D/passwd"
 else
   h=$(doveadm pw -s ARGON2ID -r 2 -p "$PASS")
-  for i in $(seq 0 $((USERS - 1))); do echo "load$i:$h"; done >"$D/passwd"
+  for i in $(seq 0 $((ACCOUNTS - 1))); do echo "load$i:$h"; done >"$D/passwd"
   if [[ -n $IDLE_HASH_PARAMS ]]; then echo "idle:{ARGON2ID}$IDLE_HASH" >>"$D/passwd"; fi
 fi
 chmod 644 "$D/passwd"
@@ -184,8 +203,10 @@ stop_server() {
 # Run after the others on the same process, it also saw the heap of the
 # 100,000-message workloads being returned to the system (negative "per
 # connection" values), so each server is restarted before it: both start
-# idle from a fresh process, on the same data.
-restart_for_idle() { # roost|dovecot
+# idle from a fresh process, on the same data. The loginstorm workload is
+# the login storm after a restart, so it gets a fresh process too (and
+# Roost an empty credential cache).
+restart_server() { # roost|dovecot
   if [[ $1 == roost ]]; then
     stop_server "$ROOST_PID"; start_roost; wait_port "$ROOST_PORT" "$ROOST_PID"
   else
@@ -193,10 +214,10 @@ restart_for_idle() { # roost|dovecot
   fi
 }
 FIRST_PART=()
-IDLE_PART=0
+FRESH_PART=() # each on a freshly started server
 IFS=, read -ra wl <<<"$WORKLOADS"
 for w in "${wl[@]}"; do
-  if [[ $w == idle ]]; then IDLE_PART=1; else FIRST_PART+=("$w"); fi
+  if [[ $w == idle || $w == loginstorm ]]; then FRESH_PART+=("$w"); else FIRST_PART+=("$w"); fi
 done
 FIRST=$(IFS=,; echo "${FIRST_PART[*]}")
 
@@ -205,7 +226,9 @@ ARGS=(-pass "$PASS" -users "$USERS" -user 'load%d'
   -mixed-clients "$MIXED_CLIENTS" -mixed-sessions "$MIXED_SESSIONS" -mixed-box "$MIXED_BOX"
   -bigbox-count "$BIGBOX" -body-clients "$BODY_CLIENTS" -body-rounds "$BODY_ROUNDS"
   -idle-conns "$IDLE_N" -idle-deliveries "$IDLE_DELIVERIES" -idle-dialers "$IDLE_DIALERS"
-  -idle-time "$IDLE_TIME" -idle-wait "$IDLE_WAIT" "${IDLE_ARGS[@]}")
+  -idle-time "$IDLE_TIME" -idle-wait "$IDLE_WAIT" "${IDLE_ARGS[@]}"
+  -storm-accounts "$STORM_N" -storm-clients "$STORM_CLIENTS" -storm-repeats "$STORM_REPEATS" -storm-time "$STORM_TIME")
+if [[ -n $MESSAGES ]]; then ARGS+=(-messages "$MESSAGES"); fi
 mkdir -p "$WORK/results"
 run_round() { # roost|dovecot round
   local port=$ROOST_PORT tree=() out="$WORK/results/${PREFIX}$1-$2.json"
@@ -215,11 +238,12 @@ run_round() { # roost|dovecot round
     "$WORK/imapload" "${ARGS[@]}" -workloads "$FIRST" -addr "127.0.0.1:$port" -label "$1" \
       -server-pid "$(pid_of "$1")" "${tree[@]}" -json "$out" || log "$1 round $2 had errors"
   fi
-  if ((IDLE_PART)); then
-    restart_for_idle "$1"
-    "$WORK/imapload" "${ARGS[@]}" -workloads idle -addr "127.0.0.1:$port" -label "$1" \
+  local w
+  for w in "${FRESH_PART[@]}"; do
+    restart_server "$1"
+    "$WORK/imapload" "${ARGS[@]}" -workloads "$w" -addr "127.0.0.1:$port" -label "$1" \
       -server-pid "$(pid_of "$1")" "${tree[@]}" -json "$out" -json-append || log "$1 round $2 had errors"
-  fi
+  done
 }
 pid_of() { if [[ $1 == roost ]]; then echo "$ROOST_PID"; else echo "$DOVECOT_PID"; fi; }
 for r in $(seq 1 "$ROUNDS"); do
@@ -236,7 +260,8 @@ done
   echo "Dovecot: $(dovecot --version)"
   echo "Go: $(go version | cut -d' ' -f3-)"
   echo "Workloads: $WORKLOADS; idle account hash: ${IDLE_HASH_PARAMS:-none (load0)}"
-  echo "Sizes: ROUNDS=$ROUNDS USERS=$USERS APPEND_CLIENTS=$APPEND_CLIENTS APPEND_COUNT=$APPEND_COUNT MIXED_CLIENTS=$MIXED_CLIENTS MIXED_SESSIONS=$MIXED_SESSIONS MIXED_BOX=$MIXED_BOX BIGBOX=$BIGBOX BODY_CLIENTS=$BODY_CLIENTS BODY_ROUNDS=$BODY_ROUNDS IDLE_N=$IDLE_N IDLE_DELIVERIES=$IDLE_DELIVERIES IDLE_DIALERS=$IDLE_DIALERS"
+  echo "Messages: ${MESSAGES:-the built-in generated set of imapload (seed 1, 200 messages)}"
+  echo "Sizes: ROUNDS=$ROUNDS USERS=$USERS STORM_N=$STORM_N STORM_CLIENTS=$STORM_CLIENTS STORM_REPEATS=$STORM_REPEATS APPEND_CLIENTS=$APPEND_CLIENTS APPEND_COUNT=$APPEND_COUNT MIXED_CLIENTS=$MIXED_CLIENTS MIXED_SESSIONS=$MIXED_SESSIONS MIXED_BOX=$MIXED_BOX BIGBOX=$BIGBOX BODY_CLIENTS=$BODY_CLIENTS BODY_ROUNDS=$BODY_ROUNDS IDLE_N=$IDLE_N IDLE_DELIVERIES=$IDLE_DELIVERIES IDLE_DIALERS=$IDLE_DIALERS"
   echo "Run time: $(( ($(date +%s) - START + 30) / 60 )) min ($(( $(date +%s) - START )) s, setup and both servers included)"
 } >"$WORK/results/${PREFIX}machine.txt"
 

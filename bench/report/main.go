@@ -326,12 +326,15 @@ func dedupe(s []string) []string {
 }
 
 var describe = map[string]string{
-	"append": "Concurrent clients APPEND the shared corpus (465 real-world messages, 6.3 MB) one message per round trip, each into its own mailbox.",
-	"mixed":  "Concurrent clients each run mail-client sessions in a loop: connect, LOGIN, SELECT (200 messages), FETCH (FLAGS ENVELOPE) of the newest 50, STORE +FLAGS \\Seen on 10, APPEND, STORE \\Deleted + EXPUNGE the oldest, LOGOUT. Latencies are per command over all sessions. LOGIN verifies an argon2id hash (the same hash in both servers).",
-	"bigbox": "One mailbox of BIGBOX generated ~1 KB messages, filled once (MULTIAPPEND batches of 500) and reused by later rounds; then each command once on a fresh session. SORT is only run where the server advertises it.",
-	"body":   "Concurrent clients download the whole corpus mailbox with `FETCH 1:* BODY.PEEK[]` repeatedly; MB/s of message bytes received.",
-	"idle":   "IDLE_N connections log in (IDLE_DIALERS at a time), SELECT one mailbox and IDLE. Memory per connection is the marginal cost: the server's growth from IDLE_N/2 to IDLE_N connections divided by IDLE_N/2 (both points come after the same burst of logins, so password-hashing heap is not counted as per-connection memory); for Dovecot summed over the master and all its children (one imap process per connection). rss_growth is the whole growth from before the first idler. Then another connection APPENDs IDLE_DELIVERIES times and the time until each idler reads the EXISTS is recorded.",
+	"append":     "Concurrent clients APPEND the run's message set (\"Messages\" above: imapload's built-in generated set, or a directory of real messages) one message per round trip, each into its own mailbox.",
+	"mixed":      "Concurrent clients each run mail-client sessions in a loop: connect, LOGIN, SELECT (200 messages), FETCH (FLAGS ENVELOPE) of the newest 50, STORE +FLAGS \\Seen on 10, APPEND, STORE \\Deleted + EXPUNGE the oldest, LOGOUT. Latencies are per command over all sessions. LOGIN verifies an argon2id hash (the same hash in both servers).",
+	"bigbox":     "One mailbox of BIGBOX generated ~1 KB messages, filled once (MULTIAPPEND batches of 500) and reused by later rounds; then each command once on a fresh session. SORT is only run where the server advertises it.",
+	"body":       "Concurrent clients download a mailbox holding the run's message set with `FETCH 1:* BODY.PEEK[]` repeatedly; MB/s of message bytes received.",
+	"loginstorm": loginstormDescription,
+	"idle":       "IDLE_N connections log in (IDLE_DIALERS at a time), SELECT one mailbox and IDLE. Memory per connection is the marginal cost: the server's growth from IDLE_N/2 to IDLE_N connections divided by IDLE_N/2 (both points come after the same burst of logins, so password-hashing heap is not counted as per-connection memory); for Dovecot summed over the master and all its children (one imap process per connection). rss_growth is the whole growth from before the first idler. Then another connection APPENDs IDLE_DELIVERIES times and the time until each idler reads the EXISTS is recorded.",
 }
+
+const loginstormDescription = "STORM_N accounts with default-strength argon2id hashes (the same strings in both servers) connect and LOGIN at the same moment on a freshly restarted server, as after a restart or a network blip: storm_all_in is the time until the last one is in (every login a first one: a full hash on both servers). Then STORM_CLIENTS clients connect, LOGIN and LOGOUT in a loop on the same accounts, STORM_REPEATS times: the repeat-login rate, LOGIN latency, and the server's CPU time per reconnect (connect + LOGIN + LOGOUT; for Dovecot summed over all its processes). Roost remembers a verified password for 15 minutes (logins.cache_ttl); Dovecot runs with its default, no auth cache (auth_cache_size = 0)."
 
 const method = `
 ## How it is measured

@@ -28,7 +28,8 @@ type resultSet struct {
 // describeSet explains the sets bench/compare.sh documents; others get a
 // generic line.
 var describeSet = map[string]string{
-	"idle10k": "The idle workload alone at 10,000 connections (`WORKLOADS=idle IDLE_N=10000 RESULTS_SET=idle10k bench/compare.sh`), measured as in the idle table above. Every connection logs in as one account whose argon2id hash is deliberately cheap (the same string in both servers; see IDLE_HASH_PARAMS in `bench/compare.sh`), so the setup measures each server's connection and login handling rather than 10,000 default-strength hashes (25 minutes per server). login_p50/p99 is connect + greeting + LOGIN with IDLE_DIALERS connections being set up at once; setup_conns_per_s counts SELECT and IDLE too.",
+	"loginstorm": "The loginstorm workload alone (`WORKLOADS=loginstorm RESULTS_SET=loginstorm bench/compare.sh`). " + loginstormDescription,
+	"idle10k":    "The idle workload alone at 10,000 connections (`WORKLOADS=idle IDLE_N=10000 RESULTS_SET=idle10k bench/compare.sh`), measured as in the idle table above. Every connection logs in as one account whose argon2id hash is deliberately cheap (the same string in both servers; see IDLE_HASH_PARAMS in `bench/compare.sh`), so the setup measures each server's connection and login handling rather than 10,000 default-strength hashes (25 minutes per server). login_p50/p99 is connect + greeting + LOGIN with IDLE_DIALERS connections being set up at once; setup_conns_per_s counts SELECT and IDLE too.",
 }
 
 // loadSets finds every NAME-roost-*.json / NAME-dovecot-*.json set in dir.

@@ -71,18 +71,10 @@ func startRoost(t testing.TB) string {
 
 func tinyConfig(t *testing.T, addr string) *Config {
 	t.Helper()
-	dir, err := findCorpus("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	corpus, err := loadCorpus(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return &Config{
 		Dial:        DialOptions{Addr: addr, TLS: "none", Timeout: 20 * time.Second},
 		UserPattern: "load%d", Password: testPass, Users: testUsers,
-		Corpus: corpus[:40],
+		Messages: Generator{Seed: DefaultSeed}.Messages(40),
 
 		AppendClients: 3, AppendCount: 20, AppendDuration: 30 * time.Second,
 		MixedClients: 2, MixedSessions: 3, MixedBoxSize: 12, MixedDuration: 30 * time.Second,
@@ -90,19 +82,20 @@ func tinyConfig(t *testing.T, addr string) *Config {
 		BodyClients: 2, BodyRounds: 2, BodyDuration: 30 * time.Second,
 		IdleConns: 5, IdleDeliveries: 2, IdleDialers: 2, IdleDuration: 30 * time.Second,
 		IdleWaitPerSend: 20 * time.Second, ServerPID: os.Getpid(),
+		StormAccounts: testUsers, StormClients: 2, StormRepeats: 20, StormDuration: 30 * time.Second,
 	}
 }
 
 func TestWorkloadsAgainstRoost(t *testing.T) {
 	cfg := tinyConfig(t, startRoost(t))
 	ctx := context.Background()
-	corpusBytes := totalSize(cfg.Corpus)
+	setBytes := totalSize(cfg.Messages)
 
 	checks := []struct {
 		run  func(context.Context, *Config) *Result
 		want map[string]int64
 	}{
-		{runAppend, map[string]int64{"appended": 20, "stored": 20, "bytes": totalSize(cfg.Corpus[:20])}},
+		{runAppend, map[string]int64{"appended": 20, "stored": 20, "bytes": totalSize(cfg.Messages[:20])}},
 		// 2 clients x 3 sessions x 8 commands (LOGIN SELECT FETCH STORE APPEND
 		// STORE EXPUNGE LOGOUT); FETCH of the 12 messages each time.
 		{runMixed, map[string]int64{"sessions": 6, "commands": 48, "fetch_responses": 72}},
@@ -110,8 +103,9 @@ func TestWorkloadsAgainstRoost(t *testing.T) {
 			"exists": 200, "flags_responses": 200, "envelope_responses": 200,
 			"subject_matches": 25, "body_matches": 40,
 		}},
-		{runBody, map[string]int64{"rounds": 4, "messages": 160, "bytes": 4 * corpusBytes}},
+		{runBody, map[string]int64{"rounds": 4, "messages": 160, "bytes": 4 * setBytes}},
 		{runIdle, map[string]int64{"connected": 5, "notified": 10, "procs_before": 1, "procs_after": 1}},
+		{runLoginStorm, map[string]int64{"storm_logins": testUsers, "repeat_logins": 20}},
 	}
 	for _, c := range checks {
 		res := c.run(ctx, cfg)
@@ -167,7 +161,7 @@ func TestCommandLineWritesJSON(t *testing.T) {
 	addr := startRoost(t)
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout, stderr strings.Builder
-	code := realMain([]string{"-addr", addr, "-pass", testPass, "-users", "3", "-generated",
+	code := realMain([]string{"-addr", addr, "-pass", testPass, "-users", "3",
 		"-workloads", "append", "-append-clients", "2", "-append-count", "7", "-label", "roost", "-json", out},
 		&stdout, &stderr)
 	if code != 0 {
@@ -188,7 +182,7 @@ func TestCommandLineWritesJSON(t *testing.T) {
 		t.Errorf("report = %+v", rep)
 	}
 	// -json-append: the second part of a round adds its results.
-	code = realMain([]string{"-addr", addr, "-pass", testPass, "-users", "3", "-generated",
+	code = realMain([]string{"-addr", addr, "-pass", testPass, "-users", "3",
 		"-workloads", "append", "-append-clients", "1", "-append-count", "3", "-label", "roost", "-json", out, "-json-append"},
 		&stdout, &stderr)
 	if code != 0 {

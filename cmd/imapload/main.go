@@ -3,7 +3,7 @@
 // workload on stdout and the full numbers as JSON.
 //
 //	imapload -addr 127.0.0.1:1143 -user 'load%d' -pass secret -users 10 \
-//	    -workloads append,mixed,bigbox,body,idle -json out.json
+//	    -workloads append,mixed,bigbox,body,idle,loginstorm -json out.json
 //
 // Every loop is bounded twice: by a count and by a time limit, whichever
 // comes first. Workloads assume the accounts exist (user pattern with %d
@@ -28,7 +28,12 @@ type Config struct {
 	UserPattern string
 	Password    string
 	Users       int
-	Corpus      [][]byte // messages for append/body; generated when empty
+	// Messages are what append and body store: the files of --messages,
+	// or else the built-in set of Generator{Seed}, MessageCount of them.
+	Messages     [][]byte
+	Seed         uint64
+	MessageCount int      // 0: DefaultMessageCount
+	generated    [][]byte // the built-in set, made once
 
 	AppendClients  int
 	AppendCount    int // messages in total
@@ -56,6 +61,11 @@ type Config struct {
 	ServerTree      bool // sum the RSS of ServerPID and all its descendants
 	IdleSettle      time.Duration
 	IdleWaitPerSend time.Duration
+
+	StormAccounts int // accounts logging in at once; 0: Users
+	StormClients  int // clients reconnecting in a loop
+	StormRepeats  int // repeat logins in total
+	StormDuration time.Duration
 }
 
 func (c *Config) user(i int) string {
@@ -110,6 +120,7 @@ var workloads = []struct {
 	{"bigbox", runBigbox},
 	{"body", runBody},
 	{"idle", runIdle},
+	{"loginstorm", runLoginStorm},
 }
 
 func main() {
@@ -127,9 +138,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.UserPattern, "user", "load%d", "user name pattern; %d becomes 0..users-1")
 	fs.StringVar(&cfg.Password, "pass", "", "password of every user")
 	fs.IntVar(&cfg.Users, "users", 10, "number of accounts matching -user")
-	corpus := fs.String("corpus", "", "directory of .eml files (default: shared/corpus/messages found walking up, or $ROOST_CORPUS)")
-	generated := fs.Bool("generated", false, "use generated messages instead of the corpus")
-	which := fs.String("workloads", "append,mixed,bigbox,body,idle", "comma-separated workloads to run, in this order")
+	messagesDir := fs.String("messages", "", "append and body store the *.eml files of this `DIR` (default: the built-in generated set)")
+	fs.Uint64Var(&cfg.Seed, "seed", DefaultSeed, "seed of the built-in message set (the same seed gives the same bytes)")
+	fs.IntVar(&cfg.MessageCount, "message-count", DefaultMessageCount, "size of the built-in message set")
+	which := fs.String("workloads", "append,mixed,bigbox,body,idle,loginstorm", "comma-separated workloads to run, in this order")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	jsonAppend := fs.Bool("json-append", false, "add the results to those already in the -json file (a round run in two parts)")
 	label := fs.String("label", "", "label stored in the JSON (e.g. the server's name)")
@@ -154,6 +166,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.IdleDuration, "idle-time", 10*time.Minute, "idle: time limit for setting up the connections")
 	fs.DurationVar(&cfg.IdleWaitPerSend, "idle-wait", 60*time.Second, "idle: how long to wait for all EXISTS of one delivery")
 	fs.DurationVar(&cfg.IdleSettle, "idle-settle", 2*time.Second, "idle: pause before reading the server's memory")
+	fs.IntVar(&cfg.StormAccounts, "storm-accounts", 0, "loginstorm: accounts that log in at once (default: -users)")
+	fs.IntVar(&cfg.StormClients, "storm-clients", 8, "loginstorm: clients reconnecting in a loop")
+	fs.IntVar(&cfg.StormRepeats, "storm-repeats", 2000, "loginstorm: repeat logins in total")
+	fs.DurationVar(&cfg.StormDuration, "storm-time", 120*time.Second, "loginstorm: time limit (storm and repeats)")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "PID of the server, for memory per idle connection (0: not measured)")
 	fs.BoolVar(&cfg.ServerTree, "server-tree", false, "sum memory over the PID and all its descendants (Dovecot forks per connection)")
 	if err := fs.Parse(args); err != nil {
@@ -163,13 +179,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "imapload: -pass is required")
 		return 2
 	}
-	if !*generated {
-		dir, err := findCorpus(*corpus)
-		if err == nil {
-			cfg.Corpus, err = loadCorpus(dir)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "imapload: corpus: %v (use -generated to go without)\n", err)
+	if *messagesDir != "" {
+		var err error
+		if cfg.Messages, err = loadMessages(*messagesDir); err != nil {
+			fmt.Fprintf(stderr, "imapload: --messages: %v\n", err)
 			return 1
 		}
 	}
@@ -236,10 +249,17 @@ func (r *Result) fail(err error) *Result {
 	return r
 }
 
-// messagesFor returns the corpus or, without one, n generated messages.
-func (c *Config) messagesFor(n int) [][]byte {
-	if len(c.Corpus) > 0 {
-		return c.Corpus
+// messageSet returns the messages of --messages or else the built-in set.
+func (c *Config) messageSet() [][]byte {
+	if len(c.Messages) > 0 {
+		return c.Messages
 	}
-	return generatedMessages(1, n)
+	if c.generated == nil {
+		n := c.MessageCount
+		if n <= 0 {
+			n = DefaultMessageCount
+		}
+		c.generated = Generator{Seed: c.Seed}.Messages(n)
+	}
+	return c.generated
 }

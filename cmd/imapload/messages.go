@@ -1,12 +1,11 @@
 package main
 
-// Message sources: the shared test corpus (real-world messages, found by
-// walking up from the working directory) or deterministic generated
-// messages whose subjects and bodies carry known words, so SEARCH result
-// counts can be predicted exactly.
+// Message sources: files given with --messages, the varied built-in set
+// (generate.go) for append and body, and small plain generated messages
+// whose subjects and bodies carry known words, so that the SEARCH counts of
+// bigbox and the fill of mixed and idle can be predicted exactly.
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,36 +14,8 @@ import (
 	"time"
 )
 
-// corpusRel is where the shared corpus sits relative to an ancestor
-// directory of the repository (shared/ is a sibling of the repository).
-const corpusRel = "shared/corpus/messages"
-
-// findCorpus returns dir if set, else $ROOST_CORPUS, else the first
-// shared/corpus/messages found walking up from the working directory.
-func findCorpus(dir string) (string, error) {
-	if dir != "" {
-		return dir, nil
-	}
-	if env := os.Getenv("ROOST_CORPUS"); env != "" {
-		return env, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		cand := filepath.Join(d, corpusRel)
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", errors.New("no " + corpusRel + " above " + wd)
-		}
-	}
-}
-
-// loadCorpus reads every *.eml of dir in name order.
-func loadCorpus(dir string) ([][]byte, error) {
+// loadMessages reads every *.eml of dir in name order.
+func loadMessages(dir string) ([][]byte, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.eml"))
 	if err != nil {
 		return nil, err

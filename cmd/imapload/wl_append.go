@@ -1,6 +1,6 @@
 package main
 
-// Workload "append": C clients APPEND messages (the corpus, round robin)
+// Workload "append": C clients APPEND messages (the message set, round robin)
 // into their own mailbox as fast as the server takes them.
 
 import (
@@ -13,7 +13,7 @@ import (
 
 func runAppend(ctx context.Context, cfg *Config) *Result {
 	r := newResult("append")
-	msgs := cfg.messagesFor(200)
+	msgs := cfg.messageSet()
 	clients, err := loginAll(ctx, cfg, cfg.AppendClients)
 	if err != nil {
 		return r.fail(err)

@@ -16,7 +16,7 @@ const bodyBox = "load-body"
 
 func runBody(ctx context.Context, cfg *Config) *Result {
 	r := newResult("body")
-	msgs := cfg.messagesFor(500)
+	msgs := cfg.messageSet()
 	want, err := bodySetup(ctx, cfg, msgs)
 	if err != nil {
 		return r.fail(fmt.Errorf("setup: %w", err))

@@ -166,6 +166,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud"}, 2, "roost serve: --log-level: unknown level \"loud\" (want debug, info, warn or error)\n" + serveUsage},
 		{[]string{"serve", "--imap", "nonsense"}, 2, "roost serve: --imap \"nonsense\": want HOST:PORT (or \"\" to disable it)\n" + serveUsage},
 		{[]string{"serve", "--imaps", "1.2.3.4"}, 2, "roost serve: --imaps \"1.2.3.4\": want HOST:PORT (or \"\" to disable it)\n" + serveUsage},
+		{[]string{"serve", "--login-cache-ttl", "-1s"}, 2, "roost serve: logins.cache_ttl and logins.cache_size must not be negative (0 switches the cache off)\n" + serveUsage},
 		{[]string{"serve", "extra"}, 2, "roost serve: unexpected argument \"extra\"\n" + serveUsage},
 		{[]string{"serve", "--bogus"}, 2, "roost serve: flag provided but not defined: -bogus\n" + serveUsage},
 		{[]string{"serve", "--imap"}, 2, "roost serve: flag needs an argument: -imap\n" + serveUsage},

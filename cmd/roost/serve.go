@@ -52,6 +52,11 @@ hash is weaker is rehashed with these; stronger ones are kept as they are.
 Lowering them makes stolen hashes cheaper to crack: meant for very small
 machines and for benchmarks (bench/compare.sh).
 
+--login-cache-ttl is how long a verified password is remembered (as a keyed
+digest, lost on restart) so that the account's next LOGIN or AUTHENTICATE
+PLAIN/LOGIN with it skips the hash; a password change or deletion ends it at
+once (docs/CONFIG.md "Repeat logins").
+
 Flags override the config file; the log goes to stderr.`
 
 func runServe(e *env, args []string) error {
@@ -64,6 +69,7 @@ func runServe(e *env, args []string) error {
 	certFile := fs.String("cert", "", "TLS certificate chain `FILE` (PEM); default: self-signed in DATA/tls")
 	keyFile := fs.String("key", "", "TLS private key `FILE` (PEM)")
 	logLevel := fs.String("log-level", "", "log `LEVEL`: debug, info, warn or error (default info)")
+	cacheTTL := fs.Duration("login-cache-ttl", config.DefaultLoginCacheTTL, "how long a verified password spares the account's next logins the argon2id hash (`DURATION`, 0 = never); config logins.cache_ttl")
 	hashParams := fs.String("password-hash-params", "", "argon2id cost of new and upgraded password hashes, `m=KiB,t=passes,p=lanes` (default m=65536,t=2,p=2)")
 	positional, err := parseArgs(fs, args)
 	if err != nil {
@@ -93,6 +99,8 @@ func runServe(e *env, args []string) error {
 			cfg.TLS.Key = *keyFile
 		case "log-level":
 			cfg.LogLevel = *logLevel
+		case "login-cache-ttl":
+			cfg.Logins.CacheTTL = *cacheTTL
 		}
 	})
 	if err := cfg.Validate(); err != nil {

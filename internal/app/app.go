@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"roost/internal/auth"
 	"roost/internal/auth/limiter"
@@ -145,6 +146,8 @@ func Run(ctx context.Context, opts Options) error {
 		MaxConnsPerIP:       config.NoLimit(cfg.Limits.MaxConnsPerIP),
 		MaxConnsPerUser:     config.NoLimit(cfg.Limits.MaxConnsPerUser),
 		MaxConcurrentLogins: maxVerifications(cfg.Limits.MaxConcurrentLogins, opts.CPUs),
+		LoginCacheTTL:       loginCacheTTL(cfg.Logins),
+		LoginCacheSize:      cfg.Logins.CacheSize,
 		IORate:              ioRate(cfg.Limits.IORate),
 		IOBurst:             cfg.Limits.IOBurst,
 		// iOS Mail's low-cost mode (docs/CONFIG.md).
@@ -170,6 +173,15 @@ func maxVerifications(configured, cpus int) int {
 		return configured
 	}
 	return min(configured, max(1, cpus/2))
+}
+
+// loginCacheTTL maps the configured cache (a TTL or size of 0: no cache)
+// to server.Config's TTL (negative: no cache).
+func loginCacheTTL(l config.Logins) time.Duration {
+	if l.CacheTTL == 0 || l.CacheSize == 0 {
+		return -1
+	}
+	return l.CacheTTL
 }
 
 // ioRate maps the configured rate (0: no limit) to server.Config's

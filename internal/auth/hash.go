@@ -9,6 +9,10 @@
 // so that the defaults can be raised later without invalidating stored
 // passwords: Verify reports needsRehash for a hash made with weaker
 // parameters, and Login then stores a fresh hash.
+//
+// The server's password logins go through a CredentialCache (cache.go),
+// which spares a repeat login with a recently verified password the
+// argon2id hash without weakening what is stored.
 package auth
 
 import (
@@ -91,7 +95,7 @@ func HashWith(password string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: reading random salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	key := deriveKey(password, salt, p, p.KeyLen)
 	return encode(p, salt, key), nil
 }
 
@@ -103,7 +107,7 @@ func Verify(encoded, password string) (ok, needsRehash bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got := deriveKey(password, salt, p, uint32(len(key)))
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	return ok, ok && p.weakerThan(currentParams()), nil
 }
@@ -113,8 +117,23 @@ func Verify(encoded, password string) (ok, needsRehash bool, err error) {
 // the account exists.
 func burn(password string, p Params) {
 	salt := make([]byte, p.SaltLen)
-	argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	deriveKey(password, salt, p, p.KeyLen)
 }
+
+// derivations counts argon2id computations since the process started:
+// what a login costs, visible to tests and benchmarks (KeyDerivations).
+var derivations atomic.Uint64
+
+// deriveKey is the one place that runs argon2id.
+func deriveKey(password string, salt []byte, p Params, keyLen uint32) []byte {
+	derivations.Add(1)
+	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+}
+
+// KeyDerivations reports how many argon2id hashes this process has
+// computed (Hash, Verify and the equal work done for unknown users). A
+// login answered from the CredentialCache does not add to it.
+func KeyDerivations() uint64 { return derivations.Load() }
 
 func (p Params) validate() error {
 	if p.Memory < 8*uint32(p.Threads) || p.Time < 1 || p.Threads < 1 || p.SaltLen < 8 || p.KeyLen < 16 {

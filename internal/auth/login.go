@@ -17,26 +17,35 @@ var ErrBadCredentials = errors.New("auth: invalid user name or password")
 // returns the user; if the stored hash was made with weaker parameters than
 // the current ones it stores a fresh hash first (failure to do so does not
 // fail the login). For an unknown user it does the same argon2id work as for
-// a known one before returning ErrBadCredentials.
+// a known one before returning ErrBadCredentials. It caches nothing: see
+// CredentialCache.Login for the server's logins.
 func Login(ctx context.Context, b store.Backend, username, password string) (*store.User, error) {
+	var none *CredentialCache
+	return none.Login(ctx, b, username, password, nil)
+}
+
+// lookupUser reads the account row: ErrBadCredentials if there is none.
+func lookupUser(ctx context.Context, b store.Backend, username string) (*store.User, error) {
 	u, err := b.User(ctx, username)
 	if errors.Is(err, store.ErrNoUser) {
-		burn(password, currentParams())
 		return nil, ErrBadCredentials
 	}
-	if err != nil {
-		return nil, err
-	}
+	return u, err
+}
+
+// verifyUser checks password against u's stored hash (argon2id), then
+// upgrades a weak hash and a missing or weak SCRAM verifier, updating u.
+func verifyUser(ctx context.Context, b store.Backend, u *store.User, password string) error {
 	ok, rehash, err := Verify(u.PasswordHash, password)
 	if err != nil {
-		return nil, fmt.Errorf("%w (stored hash of %q: %v)", ErrBadCredentials, username, err)
+		return fmt.Errorf("%w (stored hash of %q: %v)", ErrBadCredentials, u.Name, err)
 	}
 	if !ok {
-		return nil, ErrBadCredentials
+		return ErrBadCredentials
 	}
 	if rehash {
 		if h, err := Hash(password); err == nil {
-			if b.SetPassword(ctx, username, h) == nil {
+			if b.SetPassword(ctx, u.Name, h) == nil {
 				u.PasswordHash = h
 				u.SCRAMSHA256 = "" // SetPassword dropped it
 			}
@@ -47,12 +56,12 @@ func Login(ctx context.Context, b store.Backend, username, password string) (*st
 		// than today's) get one now, derived from the password they just
 		// proved; it is only stored if the hash is still the one checked.
 		if v, err := SCRAMVerifier(password); err == nil {
-			if b.SetSCRAM(ctx, username, u.PasswordHash, v) == nil {
+			if b.SetSCRAM(ctx, u.Name, u.PasswordHash, v) == nil {
 				u.SCRAMSHA256 = v
 			}
 		}
 	}
-	return u, nil
+	return nil
 }
 
 // SetPassword stores a new password for an existing user: its argon2id hash

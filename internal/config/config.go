@@ -76,6 +76,13 @@ const (
 	DefaultMaxConcurrentLogins = 4
 	DefaultIORate              = 100.0
 	DefaultIOBurst             = 500
+	// DefaultLoginCacheTTL covers the reconnect storms that make login cost
+	// the limit (every client at once after a restart or a network blip,
+	// phones reconnecting on wake-up, clients polling every 5-15 minutes)
+	// while keeping a remembered credential's life short; a password change
+	// or account deletion ends it at once whatever the TTL.
+	DefaultLoginCacheTTL  = 15 * time.Minute
+	DefaultLoginCacheSize = 10000
 	// DefaultMessageLimit is the MESSAGELIMIT (RFC 9738): large enough
 	// that clients unaware of it do not meet it in practice.
 	DefaultMessageLimit = 100000
@@ -134,6 +141,11 @@ type Logins struct {
 	BlockAfter int           `toml:"block_after"`
 	Window     time.Duration `toml:"window"`
 	BlockFor   time.Duration `toml:"block_for"`
+	// CacheTTL is how long a verified password is remembered so that the
+	// account's next password login skips argon2id (auth.CredentialCache);
+	// CacheSize bounds the accounts remembered. 0 switches the cache off.
+	CacheTTL  time.Duration `toml:"cache_ttl"`
+	CacheSize int           `toml:"cache_size"`
 }
 
 // Timeouts bound how long things may take.
@@ -154,7 +166,8 @@ func Default() Config {
 			MaxConcurrentLogins: DefaultMaxConcurrentLogins, IORate: DefaultIORate, IOBurst: DefaultIOBurst,
 			MessageLimit: DefaultMessageLimit},
 		Logins: Logins{DelayAfter: 3, BaseDelay: time.Second, MaxDelay: 16 * time.Second,
-			BlockAfter: 10, Window: 15 * time.Minute, BlockFor: 15 * time.Minute},
+			BlockAfter: 10, Window: 15 * time.Minute, BlockFor: 15 * time.Minute,
+			CacheTTL: DefaultLoginCacheTTL, CacheSize: DefaultLoginCacheSize},
 		Timeouts: Timeouts{Idle: DefaultIdle, PreAuth: DefaultPreAuth, Shutdown: DefaultShutdown},
 	}
 }

@@ -37,6 +37,9 @@ func (c *Config) validateHardening() error {
 	if g.Window <= 0 || g.BlockFor <= 0 {
 		return fmt.Errorf("config: logins.window and logins.block_for must be positive")
 	}
+	if g.CacheTTL < 0 || g.CacheSize < 0 {
+		return fmt.Errorf("config: logins.cache_ttl and logins.cache_size must not be negative (0 switches the cache off)")
+	}
 	return nil
 }
 

@@ -17,6 +17,8 @@ func TestValidateHardening(t *testing.T) {
 		{func(c *Config) { c.Logins.BlockAfter = 0 }, "config: logins.delay_after and logins.block_after must be at least 1"},
 		{func(c *Config) { c.Logins.MaxDelay = time.Millisecond }, "config: logins.base_delay must be positive and logins.max_delay at least as long"},
 		{func(c *Config) { c.Logins.Window = 0 }, "config: logins.window and logins.block_for must be positive"},
+		{func(c *Config) { c.Logins.CacheTTL = -time.Second }, "config: logins.cache_ttl and logins.cache_size must not be negative (0 switches the cache off)"},
+		{func(c *Config) { c.Logins.CacheSize = -1 }, "config: logins.cache_ttl and logins.cache_size must not be negative (0 switches the cache off)"},
 	} {
 		cfg := Default()
 		c.edit(&cfg)
@@ -26,6 +28,7 @@ func TestValidateHardening(t *testing.T) {
 	}
 	cfg := Default()
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxConnsPerUser, cfg.Limits.IORate = 0, 0, 0
+	cfg.Logins.CacheTTL, cfg.Logins.CacheSize = 0, 0
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("0 (no limit) refused: %v", err)
 	}
@@ -36,12 +39,13 @@ func TestValidateHardening(t *testing.T) {
 
 func TestParseHardening(t *testing.T) {
 	cfg := Default()
-	text := "[limits]\nmax_connections_per_ip = 7\nio_rate = 2.5\n[logins]\nblock_for = \"1h\"\ndelay_after = 5\n"
+	text := "[limits]\nmax_connections_per_ip = 7\nio_rate = 2.5\n[logins]\nblock_for = \"1h\"\ndelay_after = 5\ncache_ttl = \"2m\"\n"
 	if err := parse(&cfg, text, "x.toml"); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Limits.MaxConnsPerIP != 7 || cfg.Limits.IORate != 2.5 || cfg.Logins.BlockFor != time.Hour ||
-		cfg.Logins.DelayAfter != 5 || cfg.Logins.BlockAfter != 10 || cfg.Limits.MaxConnsPerUser != DefaultMaxConnsPerUser {
+		cfg.Logins.DelayAfter != 5 || cfg.Logins.BlockAfter != 10 || cfg.Limits.MaxConnsPerUser != DefaultMaxConnsPerUser ||
+		cfg.Logins.CacheTTL != 2*time.Minute || cfg.Logins.CacheSize != DefaultLoginCacheSize {
 		t.Fatalf("parsed %+v %+v", cfg.Limits, cfg.Logins)
 	}
 }

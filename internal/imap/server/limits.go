@@ -19,6 +19,14 @@ const (
 	defaultIORate              = 100 // commands per second and account
 	defaultIOBurst             = 500
 	defaultIOMaxWait           = 2 * time.Second
+	// defaultLoginCacheTTL: long enough to cover the reconnects that make
+	// login cost the limit (every client at once after a restart or a
+	// network blip, phones that reconnect whenever they wake, clients that
+	// poll every 5 to 15 minutes), short enough that a remembered digest
+	// does not outlive a working day's session by much. A password change
+	// ends an entry at once whatever the TTL (auth.CredentialCache).
+	defaultLoginCacheTTL  = 15 * time.Minute
+	defaultLoginCacheSize = 10000 // about 100 bytes each
 )
 
 // fillLimitDefaults replaces zero limits by their defaults; negative ones
@@ -43,6 +51,12 @@ func fillLimitDefaults(cfg *Config) {
 		cfg.IOMaxWait = defaultIOMaxWait
 	}
 	cfg.IOMaxWait = max(cfg.IOMaxWait, 0)
+	if cfg.LoginCacheTTL == 0 {
+		cfg.LoginCacheTTL = defaultLoginCacheTTL
+	}
+	if cfg.LoginCacheSize == 0 {
+		cfg.LoginCacheSize = defaultLoginCacheSize
+	}
 }
 
 // sessionLimits is what a session holds of the shared limits.

@@ -12,11 +12,14 @@ import (
 )
 
 // loginGuard is what every login attempt goes through: the brute-force
-// limiter, and a semaphore that bounds argon2id verifications in progress
-// (each holds 64 MiB, so a flood of logins must not exhaust memory).
+// limiter, a semaphore that bounds argon2id verifications in progress
+// (each holds 64 MiB, so a flood of logins must not exhaust memory), and
+// the cache of verified credentials that lets a repeat login skip the hash
+// (auth.CredentialCache; nil when switched off).
 type loginGuard struct {
 	limiter *limiter.Limiter
 	verify  chan struct{}
+	cache   *auth.CredentialCache
 }
 
 // maxVerifyWait bounds how long a login waits for a verification slot
@@ -24,7 +27,8 @@ type loginGuard struct {
 const maxVerifyWait = 30 * time.Second
 
 func newLoginGuard(cfg Config) *loginGuard {
-	return &loginGuard{limiter: limiter.New(cfg.Logins), verify: make(chan struct{}, verifySlots(cfg.MaxConcurrentLogins))}
+	return &loginGuard{limiter: limiter.New(cfg.Logins), verify: make(chan struct{}, verifySlots(cfg.MaxConcurrentLogins)),
+		cache: auth.NewCredentialCache(cfg.LoginCacheTTL, cfg.LoginCacheSize)}
 }
 
 // verifySlots is how many verifications may run at once: the configured
@@ -125,17 +129,23 @@ func (s *session) checkPassword(mech, username, password string) (*store.User, e
 	return user, nil
 }
 
-// verifyPassword runs auth.Login holding a verification slot.
+// verifyPassword checks the password through the credential cache; a
+// full verification (argon2id) holds a verification slot, a cached one
+// none. The limiter has been consulted already (checkPassword).
 func (s *session) verifyPassword(username, password string) (*store.User, error) {
-	ctx, cancel := context.WithTimeout(s.ctx, maxVerifyWait)
+	return s.srv.guard.cache.Login(s.ctx, s.srv.backend, username, password, s.srv.guard.takeSlot)
+}
+
+// takeSlot waits up to maxVerifyWait for a verification slot.
+func (g *loginGuard) takeSlot(ctx context.Context) (release func(), err error) {
+	ctx, cancel := context.WithTimeout(ctx, maxVerifyWait)
 	defer cancel()
 	select {
-	case s.srv.guard.verify <- struct{}{}:
+	case g.verify <- struct{}{}:
+		return func() { <-g.verify }, nil
 	case <-ctx.Done():
 		return nil, errors.New("no password verification slot free")
 	}
-	defer func() { <-s.srv.guard.verify }()
-	return auth.Login(s.ctx, s.srv.backend, username, password)
 }
 
 // enterAuthenticated makes user the session's user after a successful

@@ -45,6 +45,13 @@ type Config struct {
 	// MaxConcurrentLogins bounds password verifications in progress:
 	// each argon2id verification holds 64 MiB. 0 means 4.
 	MaxConcurrentLogins int
+	// LoginCacheTTL is how long a verified password is remembered, so
+	// that the account's next LOGIN or AUTHENTICATE PLAIN/LOGIN with it
+	// skips argon2id (auth.CredentialCache); LoginCacheSize bounds the
+	// accounts remembered. 0 means the defaults (15 minutes, 10000
+	// accounts); a negative value switches the cache off.
+	LoginCacheTTL  time.Duration
+	LoginCacheSize int
 	// MaxConnsPerIP bounds the connections from one address (IPv6: one
 	// /64); over it a new connection gets "* BYE" as its greeting.
 	MaxConnsPerIP int

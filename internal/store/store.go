@@ -132,6 +132,10 @@ type Snapshot struct {
 	// FirstUnseen is the UID of the first message without \Seen, 0 if none.
 	FirstUnseen uint32
 	Status      Status
+	// Keywords are the keywords set on at least one message, each once
+	// (ignoring case), sorted: the session lists them in its FLAGS
+	// response (RFC 9051 §7.3.5).
+	Keywords []string
 }
 
 // FetchOptions say which optional, costlier parts of Message to load.

@@ -161,7 +161,7 @@ func TestACLStoreRights(t *testing.T) {
 
 	alice.want("SETACL INBOX bob lrswte", "OK SETACL completed.")
 	untagged, st = bob.do(`SELECT "Other Users/alice/INBOX"`)
-	if st != "OK [READ-WRITE] SELECT completed." || !slices_contains(untagged, `* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted.`) {
+	if st != "OK [READ-WRITE] SELECT completed." || !slices_contains(untagged, `* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Label \*)] Flags permitted.`) {
 		t.Fatalf("SELECT: %s %q", st, untagged)
 	}
 	bob.want(`STORE 1 +FLAGS (\Flagged \Deleted)`, "OK Store completed.", `* 1 FETCH (FLAGS (\Flagged \Deleted $Label))`)

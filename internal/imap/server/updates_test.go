@@ -21,8 +21,8 @@ func TestTwoSessionsSeeEachOther(t *testing.T) {
 
 	ts.appendMsg(t, "INBOX", "Subject: 2\r\n\r\nx\r\n")
 	ts.storeFlags(t, "INBOX", 1, store.FlagsAdd, store.FlagFlagged)
-	a.want("CHECK", "OK CHECK completed.", "* 2 EXISTS", "* 1 RECENT", `* 1 FETCH (UID 1 FLAGS (\Flagged))`)
-	b.want("NOOP", "OK NOOP completed.", "* 2 EXISTS", "* 1 RECENT", `* 1 FETCH (UID 1 FLAGS (\Flagged \Recent))`)
+	a.want("CHECK", "OK CHECK completed.", `* 1 FETCH (UID 1 FLAGS (\Flagged))`, "* 2 EXISTS", "* 1 RECENT")
+	b.want("NOOP", "OK NOOP completed.", `* 1 FETCH (UID 1 FLAGS (\Flagged \Recent))`, "* 2 EXISTS", "* 1 RECENT")
 
 	// EXPUNGE responses wait during FETCH, STORE and SEARCH (RFC 9051
 	// §7.5.1), but not during the UID forms or other commands.

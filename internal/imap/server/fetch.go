@@ -135,6 +135,9 @@ func (s *session) writeFetchResponse(seq uint32, m *store.Message, plan *fetchPl
 		blob = b
 	}
 	contents, err := prepareContents(m, blob, plan)
+	if plan.hasFlags || seenChanged {
+		s.announceKeywords(m.Flags) // before the FETCH line starts (keywords.go)
+	}
 	if err != nil {
 		var se *statusError
 		if !errors.As(err, &se) {

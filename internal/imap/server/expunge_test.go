@@ -55,7 +55,7 @@ func TestExpungeByOtherSession(t *testing.T) {
 	b.ok(`STORE 2 +FLAGS.SILENT (\Deleted)`)
 	b.expect("EXPUNGE", "OK Expunge completed.", "* 2 EXPUNGE")
 
-	a.expect("FETCH 1:3 UID", "OK Fetch completed.",
+	a.expect("FETCH 1:3 UID", "OK [EXPUNGEISSUED] Some messages were already expunged.",
 		"* 1 FETCH (UID 1)", "* 3 FETCH (UID 3)", `* 2 FETCH (UID 2 FLAGS (\Deleted))`)
 	a.expect(`STORE 3 +FLAGS (\Seen)`, "OK Store completed.", `* 3 FETCH (FLAGS (\Seen))`)
 	a.expect("SEARCH ALL", "OK Search completed.", "* SEARCH 1 3")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"roost/internal/mime"
@@ -349,6 +350,9 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 // OpenBlob implements store.Backend.
 func (s *Store) OpenBlob(ctx context.Context, blobID string) (store.Blob, error) {
 	f, err := s.blobs.Open(blobID)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %w", store.ErrNoContent, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,11 @@ type Store struct {
 
 	sel     *selectCache // what SELECT needs of big mailboxes (selectcache.go)
 	claimed recentMemo   // how far \Recent is known to be claimed (recent.go)
+
+	pins blobPins // blobs placed by writes in flight (pins.go)
+	// afterPlace, if set (tests), runs between the placing of an
+	// APPEND's blobs and each of its writes.
+	afterPlace func()
 }
 
 var _ store.Backend = (*Store)(nil)

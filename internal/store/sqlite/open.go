@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -53,9 +54,9 @@ type Store struct {
 	claimed recentMemo   // how far \Recent is known to be claimed (recent.go)
 
 	pins blobPins // blobs placed by writes in flight (pins.go)
-	// afterPlace, if set (tests), runs between the placing of an
-	// APPEND's blobs and each of its writes.
-	afterPlace func()
+	// afterPlace, if set (tests: SetAfterPlaceHook), runs between the
+	// placing of an APPEND's blobs and each of its writes.
+	afterPlace atomic.Pointer[func()]
 }
 
 var _ store.Backend = (*Store)(nil)

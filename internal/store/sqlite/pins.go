@@ -65,7 +65,7 @@ func (p *blobPins) unpin(ids []string) (release []string) {
 	return release
 }
 
-// defer reports whether id is pinned, and if so records that its removal
+// deferRemoval reports whether id is pinned, and if so records that its removal
 // is wanted once it is not.
 func (p *blobPins) deferRemoval(id string) bool {
 	p.mu.Lock()
@@ -106,8 +106,8 @@ func (s *Store) placeAndWrite(ctx context.Context, msgs []store.AppendMessage, f
 	// statement, which would make SQLite roll back their work too.
 	ctx = context.WithoutCancel(ctx)
 	for attempt := 1; err == nil; attempt++ {
-		if s.afterPlace != nil {
-			s.afterPlace()
+		if hook := s.afterPlace.Load(); hook != nil {
+			(*hook)()
 		}
 		err = s.write(ctx, fn)
 		if !errors.Is(err, errBlobVanished) || attempt == maxPlaceAttempts {
@@ -122,6 +122,18 @@ func (s *Store) placeAndWrite(ctx context.Context, msgs []store.AppendMessage, f
 	}
 	s.releasePins(ctx, ids, err != nil)
 	return err
+}
+
+// SetAfterPlaceHook makes fn run (nil: nothing) after an APPEND placed its
+// blobs and before each of its writes. It exists for tests that must
+// make something happen in that window, such as the removal of the same
+// content; nothing else calls it.
+func (s *Store) SetAfterPlaceHook(fn func()) {
+	if fn == nil {
+		s.afterPlace.Store(nil)
+		return
+	}
+	s.afterPlace.Store(&fn)
 }
 
 // releasePins unpins ids and removes those blobs nothing refers to whose

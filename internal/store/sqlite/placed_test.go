@@ -130,7 +130,7 @@ func TestAppendRetriesVanishedBlob(t *testing.T) {
 	s, mb := placedEnv(t)
 	const raw = "Subject: gone\r\n\r\nbody\r\n"
 	writes := 0
-	s.afterPlace = func() {
+	s.SetAfterPlaceHook(func() {
 		writes++
 		if writes <= 2 { // gone twice: the third write succeeds
 			id := blobIDOf(raw)
@@ -138,7 +138,7 @@ func TestAppendRetriesVanishedBlob(t *testing.T) {
 				t.Error(err)
 			}
 		}
-	}
+	})
 	uid, err := appendPlaced(t, s, mb.ID, raw)
 	if err != nil || uid != 1 || writes != 3 {
 		t.Fatalf("Append = %d, %v after %d writes; want UID 1 after 3", uid, err, writes)
@@ -146,11 +146,11 @@ func TestAppendRetriesVanishedBlob(t *testing.T) {
 	checkPlaced(t, s, mb.ID, 1)
 
 	// The bound: a blob that keeps vanishing fails the APPEND, cleanly.
-	s.afterPlace = func() {
+	s.SetAfterPlaceHook(func() {
 		if err := s.blobs.Remove(blobIDOf("Subject: third\r\n\r\nx\r\n")); err != nil {
 			t.Error(err)
 		}
-	}
+	})
 	_, err = appendPlaced(t, s, mb.ID, "Subject: third\r\n\r\nx\r\n")
 	if !errors.Is(err, errBlobVanished) {
 		t.Fatalf("Append of an always vanishing blob: %v", err)
@@ -172,7 +172,7 @@ func TestAppendPinsAgainstExpunge(t *testing.T) {
 		t.Fatal(err)
 	}
 	writes := 0
-	s.afterPlace = func() {
+	s.SetAfterPlaceHook(func() {
 		writes++
 		if _, _, err := s.StoreFlags(ctx, mb.ID, []uint32{first}, store.FlagsAdd, []string{store.FlagDeleted}, 0); err != nil {
 			t.Error(err)
@@ -180,12 +180,12 @@ func TestAppendPinsAgainstExpunge(t *testing.T) {
 		if gone, err := s.Expunge(ctx, mb.ID, []uint32{first}); err != nil || len(gone) != 1 {
 			t.Errorf("Expunge = %v, %v", gone, err)
 		}
-	}
+	})
 	uid, err := appendPlaced(t, s, mb.ID, raw)
 	if err != nil || uid != 2 || writes != 1 {
 		t.Fatalf("Append = %d, %v after %d writes; want UID 2 after 1", uid, err, writes)
 	}
-	s.afterPlace = nil
+	s.SetAfterPlaceHook(nil)
 	checkPlaced(t, s, mb.ID, 1)
 
 	// Nothing pins it any more: the expunge of the last copy removes it.

@@ -26,7 +26,9 @@ type Change struct {
 	ModSeq    uint64
 
 	// UserID is the user a namespace change (userwatch.go) belongs to;
-	// 0 in message changes, except a per-user \Seen change (acl.go).
+	// 0 in message changes, except a change of one user's \Seen alone
+	// (a reader's row, or the owner's flag bit), which only that user's
+	// sessions show (acl.go).
 	UserID int64
 	// Name is the mailbox name a namespace change (MailboxCreated,
 	// MailboxRenamed, MailboxDeleted, SubscriptionChanged) is about; OldName

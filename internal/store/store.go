@@ -37,6 +37,11 @@ var (
 	ErrNoSpace       = errors.New("storage is full")
 	ErrTooLarge      = errors.New("message too large")
 	ErrModified      = errors.New("message was modified since the given MODSEQ")
+	// ErrNoContent: OpenBlob found no such blob. Between reading a
+	// message and opening its bytes, an expunge of the last message with
+	// those bytes may have removed them; callers check whether the
+	// message is still there before calling it a fault.
+	ErrNoContent = errors.New("message content is gone")
 )
 
 // System flags, spelled as stored and returned.
@@ -133,6 +138,10 @@ type Snapshot struct {
 	// FirstUnseen is the UID of the first message without \Seen, 0 if none.
 	FirstUnseen uint32
 	Status      Status
+	// Keywords are the keywords set on at least one message, each once
+	// (ignoring case), sorted: the session lists them in its FLAGS
+	// response (RFC 9051 §7.3.5).
+	Keywords []string
 }
 
 // FetchOptions say which optional, costlier parts of Message to load.
@@ -308,6 +317,8 @@ type Backend interface {
 	// modseq, restricted to within like ChangedSince. Every expunged UID is
 	// remembered, so the answer is exact (RFC 7162 §3.2.6).
 	Vanished(ctx context.Context, mailboxID int64, modseq uint64, within []UIDRange) ([]uint32, error)
+	// OpenBlob opens a message's bytes; a blob that is not there is
+	// ErrNoContent.
 	OpenBlob(ctx context.Context, blobID string) (Blob, error)
 
 	// StoreFlags changes flags. With unchangedSince > 0, messages whose

@@ -42,12 +42,20 @@ func (s *session) handleFetch(cmd *proto.Command) error {
 	// A message that cannot be answered (RFC 3516 UNKNOWN-CTE, ...) does
 	// not stop the others; the first such failure is the tagged answer.
 	var failure error
+	// Messages of the view that another session expunged before they
+	// could be read (see expungedMeanwhile).
+	expungeIssued := false
 	prog := s.newProgress(len(uids)) // inprogress.go
 	for start := 0; start < len(uids); start += fetchBatch {
 		batch := uids[start:min(start+fetchBatch, len(uids))]
 		msgs, err := s.srv.backend.Messages(s.ctx, s.sel.mbox.ID, batch, plan.opts)
 		if err != nil {
 			return err
+		}
+		// Every UID asked for is in the view; the store skips those
+		// already expunged.
+		if len(msgs) < len(batch) {
+			expungeIssued = true
 		}
 		if plan.changedSince > 0 {
 			msgs = slices.DeleteFunc(msgs, func(m store.Message) bool { return m.ModSeq <= plan.changedSince })
@@ -70,6 +78,8 @@ func (s *session) handleFetch(cmd *proto.Command) error {
 			err := s.writeFetchResponse(seq, m, plan, seenSet[m.UID])
 			var se *statusError
 			switch {
+			case errors.Is(err, errExpungedMeanwhile):
+				expungeIssued = true
 			case errors.As(err, &se):
 				if failure == nil {
 					failure = err
@@ -79,7 +89,39 @@ func (s *session) handleFetch(cmd *proto.Command) error {
 			}
 		}
 	}
+	if failure == nil && expungeIssued {
+		// Dovecot's answer: the others were served, these are gone.
+		// Roost deletes a message's rows when the expunge commits, and
+		// its file with the last reference, so it cannot serve them as
+		// RFC 2180 §4.1.1 would; OK with EXPUNGEISSUED tells the client
+		// why they are missing and to NOOP soon (RFC 9051 §7.1).
+		s.okCode, s.okText = "EXPUNGEISSUED", "Some messages were already expunged."
+	}
 	return failure
+}
+
+// errExpungedMeanwhile: the message was expunged by another session after
+// its metadata was read and before its bytes could be opened.
+var errExpungedMeanwhile = errors.New("message expunged meanwhile")
+
+// openContent opens the bytes of m. If they are gone and so is the
+// message (an expunge of the last message with the same bytes committed
+// after m was read), the answer is errExpungedMeanwhile: not a fault of
+// the store, and nothing of the message is written. A file missing for a
+// message that is still there stays an error.
+func (s *session) openContent(m *store.Message) (store.Blob, error) {
+	b, err := s.srv.backend.OpenBlob(s.ctx, m.BlobID)
+	if err == nil || !errors.Is(err, store.ErrNoContent) {
+		return b, err
+	}
+	still, qerr := s.srv.backend.Messages(s.ctx, s.sel.mbox.ID, []uint32{m.UID}, store.FetchOptions{NoBlobID: true})
+	if qerr != nil {
+		return nil, qerr
+	}
+	if len(still) == 0 {
+		return nil, errExpungedMeanwhile
+	}
+	return nil, err
 }
 
 // markSeen sets \Seen on those of msgs that lack it: the implicit effect of
@@ -127,7 +169,7 @@ func (s *session) writeFetchResponse(seq uint32, m *store.Message, plan *fetchPl
 		if m.Parsed == nil && plan.opts.Structure {
 			return errors.New("fetch: message has no parse result")
 		}
-		b, err := s.srv.backend.OpenBlob(s.ctx, m.BlobID)
+		b, err := s.openContent(m)
 		if err != nil {
 			return err
 		}
@@ -135,6 +177,9 @@ func (s *session) writeFetchResponse(seq uint32, m *store.Message, plan *fetchPl
 		blob = b
 	}
 	contents, err := prepareContents(m, blob, plan)
+	if plan.hasFlags || seenChanged {
+		s.announceKeywords(m.Flags) // before the FETCH line starts (keywords.go)
+	}
 	if err != nil {
 		var se *statusError
 		if !errors.As(err, &se) {

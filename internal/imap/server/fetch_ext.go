@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+
 	"roost/internal/imap/proto"
 	"roost/internal/mime"
 	"roost/internal/objectid"
@@ -77,7 +79,10 @@ func (s *session) computePreview(m *store.Message) (string, error) {
 		}
 		parsed = ms[0].Parsed
 	}
-	b, err := s.srv.backend.OpenBlob(s.ctx, m.BlobID)
+	b, err := s.openContent(m) // fetch.go
+	if errors.Is(err, errExpungedMeanwhile) {
+		return "", nil // the FETCH line has begun: an empty preview
+	}
 	if err != nil {
 		return "", err
 	}

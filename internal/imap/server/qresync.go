@@ -119,6 +119,7 @@ func (s *session) resync(q *proto.QResyncParam, snap *store.Snapshot) error {
 		if seq == 0 {
 			continue // arrived after the snapshot: EXISTS will tell
 		}
+		s.announceKeywords(m.Flags)                // keywords.go
 		sep := s.writeFetchStart(seq, m.UID, true) // or UIDFETCH (uidonly.go)
 		s.enc.Raw(sep + "FLAGS ")
 		s.writeFlags(m.Flags, !s.rev2 && sel.recent.has(m.UID))

@@ -165,8 +165,9 @@ func TestQResync(t *testing.T) {
 	// Like EXPUNGE, VANISHED waits during FETCH (§3.2.10.2).
 	b.ok(`UID STORE 5 +FLAGS.SILENT (\Deleted)`) // 25
 	b.ok("EXPUNGE")                              // 26
-	// (The message being expunged is left out of the FETCH itself.)
-	a.want("FETCH 1 (UID)", "OK Fetch completed.", `* 1 FETCH (UID 5 FLAGS (\Deleted) MODSEQ (25))`)
+	// (The message being expunged is left out of the FETCH itself, and
+	// the tagged OK says so.)
+	a.want("FETCH 1 (UID)", "OK [EXPUNGEISSUED] Some messages were already expunged.", `* 1 FETCH (UID 5 FLAGS (\Deleted) MODSEQ (25))`)
 	a.want("NOOP", "OK NOOP completed.", "* VANISHED 5")
 	// CLOSE expunges silently (§3.2.8).
 	a.want(`STORE 1 +FLAGS.SILENT (\Deleted)`, "OK Store completed.", "* 1 FETCH (UID 6 MODSEQ (27))")

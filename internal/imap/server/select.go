@@ -55,16 +55,10 @@ func (s *session) handleSelect(cmd *proto.Command) error {
 		s.markInitialRecent(snap)
 	}
 
-	s.enc.Raw("* FLAGS ")
-	s.writeFlags(systemFlags, false)
-	s.enc.CRLF()
-	if readOnly {
-		s.writeUntaggedOK("PERMANENTFLAGS ()", "Read-only mailbox.")
-	} else if ref.rights != store.AllRights {
-		s.writeUntaggedOK("PERMANENTFLAGS "+permanentFlags(ref.rights), "Flags permitted.") // RFC 4314 §5.1.1
-	} else {
-		s.writeUntaggedOK(`PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)`, "Flags permitted.")
+	for _, k := range snap.Keywords {
+		sel.keywords.add(k)
 	}
+	s.writeFlagsResponses() // keywords.go
 	s.enc.Raw("* ").Number(uint64(len(sel.uids))).Raw(" EXISTS").CRLF()
 	if !s.rev2 {
 		s.enc.Raw("* ").Number(uint64(sel.recent.count(sel.uids))).Raw(" RECENT").CRLF()

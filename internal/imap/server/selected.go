@@ -43,6 +43,8 @@ type selected struct {
 	contexts *searchContexts
 	// modseq is what the client knows of MODSEQs (condstore.go).
 	modseq modSeqView
+	// keywords are those announced in FLAGS responses (keywords.go).
+	keywords knownKeywords
 }
 
 func newSelected(snap *store.Snapshot, w *store.Watcher, readOnly bool) *selected {
@@ -157,12 +159,20 @@ func (sel *selected) noteOwnFlags(updates []store.FlagUpdate) {
 // "* n EXPUNGE" for removed messages when allowExpunge; otherwise those wait
 // (RFC 9051 §7.5.1) and the messages keep their sequence numbers. If the
 // mailbox was deleted, the session ends with BYE (as Dovecot does).
+//
+// Order: flag changes of messages the client knows, then the EXPUNGEs (or
+// VANISHED), then EXISTS, then flag changes of the new messages. Any order
+// is legal, but clients that keep a message model, and test suites, expect
+// Dovecot's, where the new count of EXISTS already has the expunges taken
+// off (a MOVE within the mailbox expunges one message and adds another).
+// A keyword new to the session is announced with FLAGS first (keywords.go).
 // It writes into the encoder without flushing.
 func (s *session) flushUpdates(allowExpunge bool) error {
 	sel := s.sel
 	if sel == nil {
 		return nil
 	}
+	var later []store.Change // flag changes of messages not announced yet
 	for _, c := range sel.watcher.Drain() {
 		if c.Kind != store.MailboxDeleted && c.ModSeq <= sel.baseModSeq {
 			continue
@@ -177,6 +187,7 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 			if c.UID > sel.maxUID() {
 				sel.uids = append(sel.uids, c.UID)
 			}
+			s.announceKeywords(c.Flags)
 		case store.FlagsChanged:
 			if ms, ok := sel.suppress[c.UID]; ok {
 				if c.ModSeq <= ms {
@@ -188,12 +199,11 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 			if seq == 0 || sel.expunged[c.UID] {
 				continue
 			}
-			s.announceExists()
-			sep := s.writeFetchStart(seq, c.UID, true) // or UIDFETCH (uidonly.go)
-			s.enc.Raw(sep + "FLAGS ")
-			s.writeFlags(s.viewFlags(c, &sel.mbox), !s.rev2 && sel.recent.has(c.UID))
-			s.writeModSeq(c.ModSeq) // CONDSTORE (RFC 7162 §3.1)
-			s.enc.Raw(")").CRLF()
+			if int(seq) > sel.existsSent {
+				later = append(later, c)
+				continue
+			}
+			s.writeFlagsFetch(seq, c)
 		case store.MessageExpunged:
 			if sel.seqOf(c.UID) != 0 && !sel.expunged[c.UID] {
 				sel.expunged[c.UID] = true
@@ -213,29 +223,57 @@ func (s *session) flushUpdates(allowExpunge bool) error {
 		return err
 	}
 	if allowExpunge && len(sel.pendingExpunge) > 0 {
-		s.announceExists()
-		var gone []uint32 // for VANISHED (qresync.go)
-		for _, u := range sel.pendingExpunge {
-			seq := sel.seqOf(u)
-			if seq == 0 {
-				continue
-			}
-			sel.uids = slices.Delete(sel.uids, int(seq-1), int(seq))
-			sel.existsSent--
-			delete(sel.suppress, u)
-			delete(sel.expunged, u)
-			if s.reportsVanished() { // QRESYNC or UIDONLY (uidonly.go)
-				gone = append(gone, u)
-				continue
-			}
-			s.enc.Raw("* ").Number(uint64(seq)).Raw(" EXPUNGE").CRLF()
-		}
-		s.announceGone(gone)
-		sel.pendingExpunge = sel.pendingExpunge[:0]
-		sel.modseq.released()
+		s.reportExpunges()
 	}
 	s.announceExists()
+	for _, c := range later {
+		if seq := sel.seqOf(c.UID); seq != 0 && !sel.expunged[c.UID] && int(seq) <= sel.existsSent {
+			s.writeFlagsFetch(seq, c)
+		}
+	}
 	return nil
+}
+
+// writeFlagsFetch writes the unsolicited FETCH of a flag change.
+func (s *session) writeFlagsFetch(seq uint32, c store.Change) {
+	sel := s.sel
+	flags := s.viewFlags(c, &sel.mbox)
+	s.announceKeywords(flags)
+	sep := s.writeFetchStart(seq, c.UID, true) // or UIDFETCH (uidonly.go)
+	s.enc.Raw(sep + "FLAGS ")
+	s.writeFlags(flags, !s.rev2 && sel.recent.has(c.UID))
+	s.writeModSeq(c.ModSeq) // CONDSTORE (RFC 7162 §3.1)
+	s.enc.Raw(")").CRLF()
+}
+
+// reportExpunges sends the pending EXPUNGE (or VANISHED) responses and
+// takes the messages out of the view. A message that was added and
+// expunged before the client heard of it (its sequence number is above
+// the last EXISTS) just leaves the view: the client never knew it.
+func (s *session) reportExpunges() {
+	sel := s.sel
+	var gone []uint32 // for VANISHED (qresync.go)
+	for _, u := range sel.pendingExpunge {
+		seq := sel.seqOf(u)
+		if seq == 0 {
+			continue
+		}
+		sel.uids = slices.Delete(sel.uids, int(seq-1), int(seq))
+		delete(sel.suppress, u)
+		delete(sel.expunged, u)
+		if int(seq) > sel.existsSent {
+			continue
+		}
+		sel.existsSent--
+		if s.reportsVanished() { // QRESYNC or UIDONLY (uidonly.go)
+			gone = append(gone, u)
+			continue
+		}
+		s.enc.Raw("* ").Number(uint64(seq)).Raw(" EXPUNGE").CRLF()
+	}
+	s.announceGone(gone)
+	sel.pendingExpunge = sel.pendingExpunge[:0]
+	sel.modseq.released()
 }
 
 // announceExists sends "* n EXISTS" (and RECENT in IMAP4rev1) if the view

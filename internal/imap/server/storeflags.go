@@ -59,6 +59,11 @@ func (s *session) handleStore(cmd *proto.Command) error {
 		failed = append(failed, fail...)
 	}
 
+	// A keyword new to the mailbox is announced even under .SILENT
+	// (keywords.go): it is a change of the mailbox's FLAGS.
+	for _, u := range updated {
+		s.announceKeywords(u.Flags)
+	}
 	// RFC 7162 §3.1.3: with CONDSTORE on (UNCHANGEDSINCE turns it on),
 	// changed messages are reported with their MODSEQ even under .SILENT.
 	if !st.Silent || s.condstore {

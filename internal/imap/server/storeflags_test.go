@@ -17,14 +17,19 @@ func TestStoreFlags(t *testing.T) {
 	c.expect(`STORE 1 +FLAGS (\Seen)`, "OK Store completed.", `* 1 FETCH (FLAGS (\Seen))`)
 	// Nothing changed: nothing to report.
 	c.expect(`STORE 1 +FLAGS (\seen)`, "OK Store completed.")
+	// A new keyword is announced first (keywords.go).
 	c.expect(`STORE 1:2 FLAGS (\Flagged $Work)`, "OK Store completed.",
+		`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Work)`,
+		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Work \*)] Flags permitted.`,
 		`* 1 FETCH (FLAGS (\Flagged $Work))`, `* 2 FETCH (FLAGS (\Flagged $Work))`)
 	// Keywords compare case-insensitively.
 	c.expect(`STORE 1 -FLAGS ($WORK)`, "OK Store completed.", `* 1 FETCH (FLAGS (\Flagged))`)
 	c.expect(`UID STORE 2 +FLAGS.SILENT (\Deleted)`, "OK Store completed.")
 	c.expect(`UID STORE 1:* -FLAGS (\FLAGGED)`, "OK Store completed.",
 		`* 1 FETCH (UID 1 FLAGS ())`, `* 2 FETCH (UID 2 FLAGS (\Deleted $Work))`)
-	c.expect(`STORE 3 FLAGS.SILENT (\Answered \Draft Keyword1)`, "OK Store completed.")
+	c.expect(`STORE 3 FLAGS.SILENT (\Answered \Draft Keyword1)`, "OK Store completed.",
+		`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Work Keyword1)`,
+		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Work Keyword1 \*)] Flags permitted.`)
 	c.expect(`FETCH 1:3 FLAGS`, "OK Fetch completed.",
 		`* 1 FETCH (FLAGS ())`, `* 2 FETCH (FLAGS (\Deleted $Work))`, `* 3 FETCH (FLAGS (\Answered \Draft Keyword1))`)
 	c.expect(`STORE 1 +FLAGS (\Recent)`, `BAD \Recent flag cannot be changed`)

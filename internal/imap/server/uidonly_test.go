@@ -47,7 +47,7 @@ func TestUIDOnly(t *testing.T) {
 	c.want("NOOP", "OK NOOP completed.", `* 3 UIDFETCH (FLAGS (\Flagged))`)
 	ts.expunge(t, "INBOX", 1)
 	ts.appendMany(t, "INBOX", 1)
-	c.want("NOOP", "OK NOOP completed.", `* 1 UIDFETCH (FLAGS (\Deleted))`, "* 4 EXISTS", "* VANISHED 1")
+	c.want("NOOP", "OK NOOP completed.", `* 1 UIDFETCH (FLAGS (\Deleted))`, "* VANISHED 1", "* 3 EXISTS")
 	c.want(`UID STORE 4 +FLAGS.SILENT (\Deleted)`, "OK Store completed.")
 	c.want("EXPUNGE", "OK Expunge completed.", "* VANISHED 4")
 	c.want("UID FETCH 1:* (FLAGS)", "OK Fetch completed.",

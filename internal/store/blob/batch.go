@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // Batches: a MULTIAPPEND of hundreds of messages would otherwise pay one
@@ -157,4 +158,51 @@ func parallel(items []string, fn func(string) error) error {
 	}
 	wg.Wait()
 	return first
+}
+
+// Keep makes a second name in the temporary directory for each of the
+// temporary files at paths (a hard link: no copy, no fsync needed beyond
+// the file's own), so that the bytes survive the Place that consumes the
+// first name. A caller that must place the same bytes again (their blob
+// was removed before its metadata could refer to it) places a Keep of
+// the kept names. Every kept name is Discarded by the caller; a crash
+// leaves them to CleanTemps. A file already gone (a Temp placed before)
+// gets "" as its kept name: there is nothing to keep.
+func (s *Store) Keep(paths []string) ([]string, error) {
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if p == "" {
+			out = append(out, "")
+			continue
+		}
+		k, err := s.link(p)
+		if errors.Is(err, os.ErrNotExist) {
+			out = append(out, "")
+			continue
+		}
+		if err != nil {
+			for _, done := range out {
+				os.Remove(done)
+			}
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func (s *Store) link(p string) (string, error) {
+	for attempt := 0; ; attempt++ {
+		k := filepath.Join(s.tmp, fmt.Sprintf("keep-%d-%d", time.Now().UnixNano(), attempt))
+		err := os.Link(p, k)
+		if err == nil {
+			return k, nil
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		if !errors.Is(err, os.ErrExist) || attempt == 100 {
+			return "", fmt.Errorf("blob: keeping %s: %w", p, wrapIO(err))
+		}
+	}
 }

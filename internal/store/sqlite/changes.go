@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"roost/internal/store"
@@ -70,7 +71,14 @@ func (s *Store) StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, 
 			}
 			list := nf.list()
 			updated = append(updated, store.FlagUpdate{UID: r.uid, Flags: list, ModSeq: modseq})
-			st.publish(store.Change{Kind: store.FlagsChanged, MailboxID: mailboxID, UID: r.uid, Flags: list, ModSeq: modseq})
+			change := store.Change{Kind: store.FlagsChanged, MailboxID: mailboxID, UID: r.uid, Flags: list, ModSeq: modseq}
+			if nf.bits^r.flags.bits == bitSeen && slices.Equal(nf.keywords, r.flags.keywords) {
+				// Only the owner's \Seen changed: other readers of the
+				// mailbox have their own (seen.go), so it is the owner's
+				// alone, like a reader's own \Seen change.
+				change.UserID = mb.UserID
+			}
+			st.publish(change)
 		}
 		if modseq == mb.HighestModSeq {
 			return nil

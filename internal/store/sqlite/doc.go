@@ -12,7 +12,9 @@
 // directory (blob/dirsync.go) before it takes the write lock, and the
 // transaction that first refers to the file checks it is still there (an
 // expunge of the last message with the same bytes may have removed it
-// meanwhile). A placed file whose write fails is removed if nothing refers
+// meanwhile: within the process placed blobs are pinned until their
+// write is done, and a removal by another process makes the APPEND place
+// its kept bytes again and retry, pins.go). A placed file whose write fails is removed if nothing refers
 // to it. When the last
 // reference goes, the content row is deleted in the same transaction and
 // the file after the commit. A crash in between leaves only unreferenced

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"roost/internal/mime"
@@ -116,16 +117,11 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 			return 0, nil, err
 		}
 	}
-	if err := s.placeBlobs(msgs); err != nil {
-		return 0, nil, err
-	}
-	// From here on the work may share a transaction with other writers
-	// (group commit, write.go): a cancelled ctx must not interrupt a
-	// statement, which would make SQLite roll back their work too.
-	ctx = context.WithoutCancel(ctx)
 	var validity uint32
 	var uids []uint32
-	err := s.write(ctx, func(tx *sql.Tx, st *txState) error {
+	wctx := context.WithoutCancel(ctx)                                      // see placeAndWrite
+	err := s.placeAndWrite(ctx, msgs, func(tx *sql.Tx, st *txState) error { // pins.go
+		ctx := wctx
 		if err := appendFitsQuota(ctx, st.stmts, mailboxID, msgs); err != nil { // quota.go
 			return err
 		}
@@ -134,7 +130,6 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 		return err
 	})
 	if err != nil {
-		s.dropPlaced(ctx, msgs)
 		return 0, nil, err
 	}
 	return validity, uids, nil
@@ -145,31 +140,15 @@ func (s *Store) Append(ctx context.Context, mailboxID int64, msgs []store.Append
 // directory) before the write lock is taken, so that the lock is held
 // for the SQL and the commit alone and concurrent APPENDs do not queue
 // behind each other's file system work. A placed blob no committed row
-// refers to is garbage: dropPlaced removes it after a failed write, the
-// GC at Open otherwise.
-func (s *Store) placeBlobs(msgs []store.AppendMessage) error {
-	tmps, ids := make([]string, len(msgs)), make([]string, len(msgs))
-	for i, m := range msgs {
-		tmps[i], ids[i] = m.Staged.TempPath, m.Staged.BlobID
-	}
+// refers to is garbage: placeAndWrite removes it after a failed write, the
+// GC at Open otherwise. tmps[i] becomes blob ids[i].
+func (s *Store) placeBlobs(tmps, ids []string) error {
 	var dirs blob.DirSyncs
 	err := s.blobs.Place(tmps, ids, &dirs)
 	if werr := dirs.Wait(); err == nil {
 		err = werr
 	}
 	return err
-}
-
-// dropPlaced removes the placed blobs of msgs that no content row refers
-// to, after their write failed (over quota, say).
-func (s *Store) dropPlaced(ctx context.Context, msgs []store.AppendMessage) {
-	ids := make([]string, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.Staged.BlobID
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	_ = s.removeUnreferenced(context.WithoutCancel(ctx), ids) // failure leaves garbage for GC
 }
 
 // appendTx is Append inside the caller's transaction (Replace uses it
@@ -204,11 +183,12 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, st *txState, mailboxID
 		}
 		if created {
 			// Placed before the write lock: a message with the same
-			// bytes whose last copy was expunged meanwhile may have
-			// taken the file with it (removeUnreferenced runs under
-			// the lock). A new row must never point at no file.
+			// bytes whose last copy was expunged meanwhile by another
+			// process may have taken the file with it (this process
+			// pins it, pins.go). A new row must never point at no
+			// file; placeAndWrite places it again and retries.
 			if _, err := s.blobs.Size(m.Staged.BlobID); err != nil {
-				return 0, nil, fmt.Errorf("sqlite: stored message %s vanished before its commit, try again: %w", m.Staged.BlobID, err)
+				return 0, nil, fmt.Errorf("sqlite: stored message %s %w: %w", m.Staged.BlobID, errBlobVanished, err)
 			}
 		}
 		if err := storeObjectData(ctx, q, mb.UserID, contentID, m.Staged.Preview, enc[i].sortKeys); err != nil {
@@ -349,6 +329,9 @@ func (s *Store) Messages(ctx context.Context, mailboxID int64, uids []uint32, op
 // OpenBlob implements store.Backend.
 func (s *Store) OpenBlob(ctx context.Context, blobID string) (store.Blob, error) {
 	f, err := s.blobs.Open(blobID)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %w", store.ErrNoContent, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -51,6 +52,11 @@ type Store struct {
 
 	sel     *selectCache // what SELECT needs of big mailboxes (selectcache.go)
 	claimed recentMemo   // how far \Recent is known to be claimed (recent.go)
+
+	pins blobPins // blobs placed by writes in flight (pins.go)
+	// afterPlace, if set (tests: SetAfterPlaceHook), runs between the
+	// placing of an APPEND's blobs and each of its writes.
+	afterPlace atomic.Pointer[func()]
 }
 
 var _ store.Backend = (*Store)(nil)

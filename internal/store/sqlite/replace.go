@@ -26,14 +26,10 @@ func (s *Store) Replace(ctx context.Context, srcMailboxID int64, uid uint32, dst
 		return 0, 0, err
 	}
 	msgs := []store.AppendMessage{msg}
-	if err := s.placeBlobs(msgs); err != nil { // messages.go
-		return 0, 0, err
-	}
-	// The write may share a transaction with other writers (group
-	// commit, write.go): a cancelled ctx must not interrupt it.
-	ctx = context.WithoutCancel(ctx)
+	wctx := context.WithoutCancel(ctx) // see placeAndWrite
 	var validity, newUID uint32
-	err = s.write(ctx, func(tx *sql.Tx, st *txState) error {
+	err = s.placeAndWrite(ctx, msgs, func(tx *sql.Tx, st *txState) error { // pins.go
+		ctx := wctx
 		src, err := getSelectable(ctx, tx, srcMailboxID)
 		if err != nil {
 			return err
@@ -60,7 +56,6 @@ func (s *Store) Replace(ctx context.Context, srcMailboxID int64, uid uint32, dst
 		return removeMessages(ctx, tx, st, srcMailboxID, old)
 	})
 	if err != nil {
-		s.dropPlaced(ctx, msgs)
 		return 0, 0, err
 	}
 	return validity, newUID, nil

@@ -295,4 +295,17 @@ func (e *selectEntry) fill(snap *store.Snapshot, recentUID uint32) {
 	first, _ := slices.BinarySearch(e.uids, recentUID)
 	st.Recent = uint32(len(e.uids) - first)
 	st.Messages = uint32(len(e.uids))
+	// In UID order, so that of two spellings the oldest message's wins.
+	withKeywords := make([]uint32, 0, len(e.keywords))
+	for uid := range e.keywords {
+		withKeywords = append(withKeywords, uid)
+	}
+	slices.Sort(withKeywords)
+	var kw []string
+	for _, uid := range withKeywords {
+		for _, k := range decodeFlags(0, e.keywords[uid]).keywords {
+			kw = addKeyword(kw, k)
+		}
+	}
+	snap.Keywords = kw
 }

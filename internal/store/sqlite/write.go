@@ -244,6 +244,9 @@ func (s *Store) removeUnreferenced(ctx context.Context, ids []string) error {
 	}
 	defer tx.Rollback()
 	for _, id := range ids {
+		if s.pins.deferRemoval(id) { // an APPEND in flight placed it (pins.go)
+			continue
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM contents WHERE blob_id = ?", id).Scan(&n); err != nil {
 			return err

@@ -220,14 +220,22 @@ func (g *notifyGroup) matches(name string, subscribed bool) bool {
 	return false
 }
 
-// wantsStatusItems are the STATUS items sent for a mailbox whose messages
-// the client watches: MESSAGES, UIDNEXT and UIDVALIDITY for MessageNew and
-// MessageExpunge (§3.1, §5.2, §5.3), and UNSEEN with FlagChange, since
-// without CONDSTORE that is how flag changes show (§5.1).
-func (e notifyEvents) statusItems() []string {
+// statusItems are the STATUS items sent for a mailbox whose messages the
+// client watches. MESSAGES, UIDNEXT and UIDVALIDITY always (MessageNew and
+// MessageExpunge, RFC 5465 §3.1, §5.2, §5.3); UNSEEN with FlagChange, since
+// without CONDSTORE that is how flag changes show (§5.1). HIGHESTMODSEQ:
+//   - in the STATUS answering NOTIFY SET STATUS whenever FlagChange is
+//     asked for, because the server offers CONDSTORE (§3.1: "MUST contain
+//     UIDVALIDITY and HIGHESTMODSEQ"), and also when CONDSTORE is enabled;
+//   - in later STATUS responses once CONDSTORE or QRESYNC is enabled
+//     (§5.1, §5.2; §5.3 requires it for QRESYNC, which enables CONDSTORE).
+func (e notifyEvents) statusItems(initial, condstore bool) []string {
 	items := []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY"}
 	if e.flags {
 		items = append(items, "UNSEEN")
+	}
+	if condstore || (initial && e.flags) {
+		items = append(items, "HIGHESTMODSEQ")
 	}
 	return items
 }
@@ -253,7 +261,7 @@ func (s *session) notifyInitialStatus() error {
 		if !ev.messages {
 			continue
 		}
-		if err := s.writeStatusData(mb.Name, mb, ev.statusItems()); err != nil {
+		if err := s.writeStatusData(mb.Name, mb, ev.statusItems(true, s.condstore)); err != nil {
 			return err
 		}
 	}

@@ -100,7 +100,7 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 				continue
 			}
 			if i := indexFunc(statuses, func(r statusReq) bool { return r.id == c.MailboxID }); i < 0 {
-				statuses = append(statuses, statusReq{c.MailboxID, name, ev.statusItems()})
+				statuses = append(statuses, statusReq{c.MailboxID, name, ev.statusItems(false, s.condstore)})
 			}
 		case store.MailboxCreated, store.MailboxDeleted:
 			if n.eventsFor(c.Name, subs[c.Name]).mailboxName {

@@ -121,8 +121,8 @@ type Server struct {
 	// servedCerts: fingerprint → leaf of each certificate handshakes
 	// presented, for resumed sessions (tlscert.go).
 	servedCerts sync.Map
-	sessions  map[*session]struct{}
-	wg        sync.WaitGroup
+	sessions    map[*session]struct{}
+	wg          sync.WaitGroup
 }
 
 // New returns a Server for cfg, filling in defaults.

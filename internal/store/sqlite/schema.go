@@ -114,6 +114,8 @@ CREATE TABLE subscriptions (
 	// 9: folded Subject, From, To, Cc and Bcc for SEARCH, backfilled from
 	// the stored header fields (headersearch.go).
 	headerSearchSchema,
+	// 10: random EMAILIDs for messages stored from now on (objectid.go).
+	emailIDSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

@@ -18,6 +18,11 @@ const (
 	// SubscriptionChanged: Name was subscribed (Subscribed true) or
 	// unsubscribed.
 	SubscriptionChanged
+	// ACLChanged: the ACL of mailbox MailboxID (of another account)
+	// changed an entry for UserID, or for every user (Anyone) when it is
+	// published with PublishUser(0, ...): what UserID may see or read
+	// there may have changed.
+	ACLChanged
 )
 
 // MailboxDeleted (changes.go) is also a namespace change: published with
@@ -62,6 +67,14 @@ func (h *Hub) PublishUser(userID int64, changes []Change) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if userID == 0 { // every user (an ACL entry for Anyone)
+		for _, set := range h.users {
+			for w := range set {
+				w.push(changes)
+			}
+		}
+		return
+	}
 	for w := range h.users[userID] {
 		w.push(changes)
 	}
@@ -91,8 +104,41 @@ func (h *Hub) PublishOwned(userID, mailboxID int64, changes []Change) {
 	}
 }
 
+// Follow makes the user watcher w also receive the message changes of
+// mailboxIDs (mailboxes of other accounts the user may read, for NOTIFY),
+// replacing what it followed before. The caller decides who may follow
+// what; the hub only routes.
+func (h *Hub) Follow(w *Watcher, mailboxIDs []int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.unfollow(w)
+	for _, id := range mailboxIDs {
+		set := h.watchers[id]
+		if set == nil {
+			set = make(map[*Watcher]struct{})
+			h.watchers[id] = set
+		}
+		set[w] = struct{}{}
+	}
+	w.follows = append(w.follows[:0], mailboxIDs...)
+}
+
+// unfollow drops what w follows. Caller holds h.mu.
+func (h *Hub) unfollow(w *Watcher) {
+	for _, id := range w.follows {
+		if set := h.watchers[id]; set != nil {
+			delete(set, w)
+			if len(set) == 0 {
+				delete(h.watchers, id)
+			}
+		}
+	}
+	w.follows = w.follows[:0]
+}
+
 // removeUser drops a user watcher. Caller holds h.mu.
 func (h *Hub) removeUser(w *Watcher) {
+	h.unfollow(w)
 	if set := h.users[w.userID]; set != nil {
 		delete(set, w)
 		if len(set) == 0 {

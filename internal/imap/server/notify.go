@@ -57,6 +57,9 @@ type notifyState struct {
 	names map[int64]string
 	// subs caches the subscriptions; nil when they must be reloaded.
 	subs map[string]bool
+	// foreign: the followed mailboxes of other accounts, by ID, named as
+	// the client sees them (notify_foreign.go).
+	foreign map[int64]*store.Mailbox
 
 	// view is the selected view fetched refers to: messages of view up to
 	// UID fetched have been announced (or existed at SELECT), so only
@@ -103,10 +106,18 @@ func (s *session) handleNotify(cmd *proto.Command) error {
 		n.fetched = s.sel.maxUID()
 	}
 	s.notify = n
+	var noAccess []string
+	if err := s.refreshForeign(&noAccess); err != nil { // notify_foreign.go
+		return err
+	}
+	s.writeNoAccess(noAccess)
 	// A successful NOTIFY SET is an implicit NOOP (§3.1): the selected
 	// mailbox's pending changes go out with it (in execute).
 	if args.Status {
-		return s.notifyInitialStatus()
+		if err := s.notifyInitialStatus(); err != nil {
+			return err
+		}
+		return s.foreignStatus()
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ func (n *notifyState) nameOf(s *session, id int64) (string, bool, error) {
 	if name, ok := n.names[id]; ok {
 		return name, true, nil
 	}
+	if mb, ok := n.foreign[id]; ok {
+		return mb.Name, true, nil
+	}
 	mboxes, err := s.srv.backend.Mailboxes(s.ctx, s.user.ID)
 	if err != nil {
 		return "", false, err
@@ -73,6 +76,15 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 		case store.SubscriptionChanged:
 			n.subs = nil
 		}
+		switch c.Kind {
+		case store.ACLChanged, store.SubscriptionChanged:
+			// What the user may read, or SUBSCRIBED covers, in other
+			// accounts: computed again before any later change (§5.9,
+			// §6.4).
+			if err := s.refreshForeign(nil); err != nil {
+				return err
+			}
+		}
 		if own != nil && own(c) {
 			continue
 		}
@@ -88,14 +100,22 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 			if (s.sel != nil && s.sel.mbox.ID == c.MailboxID) || s.otherUsersChange(c) {
 				continue
 			}
-			name, ok, err := n.nameOf(s, c.MailboxID)
-			if err != nil {
-				return storeError(err)
+			var ev notifyEvents
+			var name string
+			if mb, ok := n.foreign[c.MailboxID]; ok {
+				name, ev = mb.Name, n.eventsForForeign(mb.Name, subs[mb.Name])
+			} else {
+				if !n.ownMailbox(s, c.MailboxID) {
+					continue // not followed (any more): nothing to tell
+				}
+				var ok bool
+				if name, ok, err = n.nameOf(s, c.MailboxID); err != nil {
+					return storeError(err)
+				} else if !ok {
+					continue
+				}
+				ev = n.eventsFor(name, subs[name])
 			}
-			if !ok {
-				continue
-			}
-			ev := n.eventsFor(name, subs[name])
 			if !ev.messages || (c.Kind == store.FlagsChanged && !ev.flags) {
 				continue
 			}
@@ -134,6 +154,16 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 		}
 	}
 	return nil
+}
+
+// ownMailbox reports whether id is one of the user's own mailboxes.
+func (n *notifyState) ownMailbox(s *session, id int64) bool {
+	if _, ok := n.names[id]; ok {
+		return true
+	}
+	_, ok, err := n.nameOf(s, id)
+	_, foreign := n.foreign[id]
+	return err == nil && ok && !foreign
 }
 
 func indexFunc[T any](list []T, f func(T) bool) int {

@@ -45,17 +45,18 @@ func MailboxID(id int64, uidValidity uint32) string {
 	return string(b)
 }
 
-// randomRowIDMin: 63-bit random row and thread numbers leave a repeat, or a
-// guess that hits, out of reach, and fit SQLite's signed 64-bit rowid.
+// randomRowIDMin: random row and thread numbers start above every counter
+// value handed out before.
 const randomRowIDMin = 1 << 32
 
-// RandomRowID is a random number in [2^32, 2^63) for a new mailbox row or
-// thread: above every counter value handed out before, in no order, and
-// telling nothing about how many others exist.
+// RandomRowID is a random number in [2^32, 2^62) for a new mailbox row or
+// thread: in no order, telling nothing about how many others exist, and
+// with 62 bits a repeat or a guess that hits is out of reach. The top
+// stays free so that SQLite's AUTOINCREMENT (max+1) can never overflow.
 func RandomRowID() int64 {
 	var b [8]byte
 	rand.Read(b[:]) // never fails (crypto/rand)
-	n := int64(binary.BigEndian.Uint64(b[:]) >> 1)
+	n := int64(binary.BigEndian.Uint64(b[:]) >> 2)
 	if n < randomRowIDMin {
 		n += randomRowIDMin
 	}

@@ -149,7 +149,7 @@ func nextUIDValidity(ctx context.Context, tx *sql.Tx) (uint32, error) {
 // is part of the MAILBOXID, and RFC 8474 §8 wants that to reveal nothing
 // about other mailboxes or accounts, which the AUTOINCREMENT counter older
 // mailboxes took theirs from did. A repeat of a deleted mailbox's ID is
-// out of reach (63 random bits), and its MAILBOXID would differ anyway:
+// out of reach (62 random bits), and its MAILBOXID would differ anyway:
 // UIDVALIDITY never repeats.
 func freeMailboxRowID(ctx context.Context, tx *sql.Tx) (int64, error) {
 	for range 8 {

@@ -60,6 +60,9 @@ type notifyState struct {
 	// foreign: the followed mailboxes of other accounts, by ID, named as
 	// the client sees them (notify_foreign.go).
 	foreign map[int64]*store.Mailbox
+	// visible: the names of other accounts' mailboxes the user may list,
+	// as last computed (for MailboxName on ACL changes).
+	visible map[string]bool
 
 	// view is the selected view fetched refers to: messages of view up to
 	// UID fetched have been announced (or existed at SELECT), so only

@@ -34,6 +34,16 @@ func (s *session) refreshForeign(noAccess *[]string) error {
 	}
 	n.foreign = make(map[int64]*store.Mailbox)
 	var ids []int64
+	visible := make(map[string]bool, len(mboxes))
+	for i := range mboxes {
+		if mboxes[i].ID != 0 && !mboxes[i].NoSelect {
+			visible[mboxes[i].Name] = true
+		}
+	}
+	if n.visible != nil {
+		s.announceLookupChanges(n.visible, visible, subs)
+	}
+	n.visible = visible
 	for i := range mboxes {
 		mb := &mboxes[i]
 		if mb.ID == 0 || mb.NoSelect || !n.eventsForForeign(mb.Name, subs[mb.Name]).messages {
@@ -50,6 +60,35 @@ func (s *session) refreshForeign(noAccess *[]string) error {
 	}
 	n.watcher.Follow(ids)
 	return nil
+}
+
+// announceLookupChanges sends the MailboxName events of other accounts'
+// mailboxes: gaining the "l" right on one is its creation, losing it its
+// deletion (RFC 5465 §5.4), for the names a MailboxName group covers.
+func (s *session) announceLookupChanges(before, after map[string]bool, subs map[string]bool) {
+	var gained, lost []string
+	for name := range after {
+		if !before[name] && s.notify.eventsForForeign(name, subs[name]).mailboxName {
+			gained = append(gained, name)
+		}
+	}
+	for name := range before {
+		if !after[name] && s.notify.eventsForForeign(name, subs[name]).mailboxName {
+			lost = append(lost, name)
+		}
+	}
+	slices.Sort(gained)
+	slices.Sort(lost)
+	for _, name := range lost {
+		s.enc.Raw(`* LIST (\NonExistent) "/" `)
+		s.writeMailbox(name)
+		s.enc.CRLF()
+	}
+	for _, name := range gained {
+		s.enc.Raw(`* LIST () "/" `)
+		s.writeMailbox(name)
+		s.enc.CRLF()
+	}
 }
 
 // eventsForForeign is eventsFor for a mailbox of another account.

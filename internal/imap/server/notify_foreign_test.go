@@ -124,3 +124,22 @@ func bobID(t *testing.T, ts *testServer) int64 {
 	}
 	return u.ID
 }
+
+// TestNotifyLookupRightIsMailboxName: gaining or losing the "l" right on a
+// mailbox of another account is its creation or deletion for MailboxName
+// (RFC 5465 §5.4); a name outside the groups is not mentioned.
+func TestNotifyLookupRightIsMailboxName(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addUser(t, "bob")
+	alice, bob := ts.aclLoginAs(t, harnessUser), ts.aclLoginAs(t, "bob")
+	bob.want(`NOTIFY SET (subtree "Other Users/alice" (MailboxName))`, "OK NOTIFY completed.")
+	alice.ok("SETACL Junk bob lr")
+	bob.wantLine(`* LIST () "/" "Other Users/alice/Junk"`)
+	alice.ok("SETACL Junk bob -l")
+	bob.wantLine(`* LIST (\NonExistent) "/" "Other Users/alice/Junk"`)
+	alice.ok("SETACL Junk bob +r") // still no "l": nothing to tell
+	bob.quiet()
+	bob.want(`NOTIFY SET (personal (MailboxName))`, "OK NOTIFY completed.")
+	alice.ok("SETACL Sent bob l")
+	bob.quiet()
+}

@@ -53,6 +53,8 @@ type Watcher struct {
 	// follows: mailboxes of other accounts a user watcher also gets the
 	// message changes of (Hub.Follow).
 	follows []int64
+	// followsOthers: Follow was called; ACL changes extend follows.
+	followsOthers bool
 
 	mu      sync.Mutex
 	pending []Change

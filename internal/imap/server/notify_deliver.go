@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"roost/internal/imap/proto"
@@ -69,6 +70,14 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 	}
 	var statuses []statusReq
 	var lists []struct{ name, oldName string }
+	// Rights may have been taken away by another process, whose ACL
+	// change this process never hears of: they are read again before
+	// anything about another account's mailbox is told.
+	if slices.ContainsFunc(changes, func(c store.Change) bool { return n.foreign[c.MailboxID] != nil }) {
+		if err := s.refreshForeign(nil); err != nil {
+			return err
+		}
+	}
 	for _, c := range changes {
 		switch c.Kind {
 		case store.MailboxCreated, store.MailboxDeleted, store.MailboxRenamed:

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"roost/internal/store"
+	"roost/internal/store/sqlite"
 )
 
 // appendTo stores msgA straight through the store into mailbox mb (of any
@@ -141,5 +142,34 @@ func TestNotifyLookupRightIsMailboxName(t *testing.T) {
 	bob.quiet()
 	bob.want(`NOTIFY SET (personal (MailboxName))`, "OK NOTIFY completed.")
 	alice.ok("SETACL Sent bob l")
+	bob.quiet()
+}
+
+// TestNotifyRightsRevokedElsewhere: an ACL change this process does not
+// hear of (made by another process through the store's files) still stops
+// the events: rights are read again before another account's mailbox is
+// reported on.
+func TestNotifyRightsRevokedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t, nil)
+	ts.addUser(t, "bob")
+	inbox := ts.mailbox(t, "INBOX")
+	if err := ts.store.SetACL(ctx, inbox.ID, store.ACLEntry{Identifier: "bob", Rights: "lr"}); err != nil {
+		t.Fatal(err)
+	}
+	bob := ts.aclLoginAs(t, "bob")
+	bob.want(`NOTIFY SET (subtree "Other Users" (MessageNew MessageExpunge))`, "OK NOTIFY completed.")
+	ts.appendTo(t, inbox)
+	bob.wantLine(foreignStatus("Other Users/alice/INBOX", inbox, 1, 2, ""))
+	// A second store on the same files stands for the other process.
+	other, err := sqlite.Open(ts.dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.SetACL(ctx, inbox.ID, store.ACLEntry{Identifier: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	ts.appendTo(t, inbox)
 	bob.quiet()
 }

@@ -56,6 +56,10 @@ type listener struct {
 	name     string // "imap" or "imaps"
 	security string // what a mail client calls it: "STARTTLS" or "SSL/TLS"
 	ln       net.Listener
+	// implicitTLS: the server runs the TLS handshake from the first byte
+	// (it records the certificate each handshake presents, for SCRAM's
+	// tls-server-end-point binding).
+	implicitTLS bool
 }
 
 // Run serves IMAP until ctx ends, then shuts down gracefully and returns nil;
@@ -129,7 +133,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
-	listeners, err := listen(cfg.Listen, tlsConfig)
+	listeners, err := listen(cfg.Listen)
 	if err != nil {
 		return err
 	}
@@ -202,6 +206,10 @@ func serve(ctx context.Context, srv *server.Server, listeners []listener, cfg co
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if l.implicitTLS {
+				serveErr <- srv.ServeTLS(l.ln)
+				return
+			}
 			serveErr <- srv.Serve(l.ln)
 		}()
 		log.Info("listening", "listener", l.name, "addr", l.ln.Addr().String(), "security", l.security)
@@ -246,7 +254,7 @@ wait:
 
 // listen binds every configured listener; on failure it closes those it
 // already bound.
-func listen(addrs config.Listen, tlsConfig *tls.Config) ([]listener, error) {
+func listen(addrs config.Listen) ([]listener, error) {
 	var out []listener
 	fail := func(err error) ([]listener, error) {
 		for _, l := range out {
@@ -266,8 +274,7 @@ func listen(addrs config.Listen, tlsConfig *tls.Config) ([]listener, error) {
 		if err != nil {
 			return fail(fmt.Errorf("imaps listener: %w", err))
 		}
-		// The server treats *tls.Conn connections as implicit TLS.
-		out = append(out, listener{name: "imaps", security: "SSL/TLS", ln: tls.NewListener(ln, tlsConfig)})
+		out = append(out, listener{name: "imaps", security: "SSL/TLS", ln: ln, implicitTLS: true})
 	}
 	return out, nil
 }

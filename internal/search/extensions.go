@@ -11,7 +11,7 @@ import (
 func matchExtension(k *proto.SearchKey, m *store.Message) (matched, known bool) {
 	switch k.Op {
 	case proto.SearchEmailID:
-		return m.BlobID != "" && objectid.EmailID(m.BlobID) == k.Value, true
+		return (m.EmailID != "" || m.BlobID != "") && objectid.EmailID(m.EmailID, m.BlobID) == k.Value, true
 	case proto.SearchThreadID:
 		// A message without a thread has THREADID NIL and matches no
 		// THREADID key (RFC 8474 §5.2).

@@ -48,12 +48,13 @@ func Match(keys []proto.SearchKey, m *store.Message, ctx *Context) bool {
 // Needs returns what of a message must be loaded to evaluate keys: the
 // search text only for string keys, the parse result only for sent dates.
 func Needs(keys []proto.SearchKey) store.FetchOptions {
-	// Only EMAILID reads the content address (Message.BlobID).
+	// Only EMAILID reads the content address (Message.BlobID, for
+	// messages stored before EMAILIDs were kept).
 	opts := store.FetchOptions{NoBlobID: true}
 	walk(keys, func(k *proto.SearchKey) {
 		switch k.Op {
 		case proto.SearchEmailID:
-			opts.NoBlobID = false
+			opts.NoBlobID, opts.EmailID = false, true
 		case proto.SearchBcc, proto.SearchCc, proto.SearchFrom, proto.SearchTo,
 			proto.SearchSubject, proto.SearchHeader:
 			// Header keys never look at the body text: not loaded.

@@ -240,7 +240,7 @@ func TestNeeds(t *testing.T) {
 		{[]proto.SearchKey{date(proto.SearchSentOn, day(2024, 1, 1))}, store.FetchOptions{NoBlobID: true, Structure: true}},
 		{[]proto.SearchKey{str(proto.SearchText, "x"), date(proto.SearchSentBefore, day(2024, 1, 1))}, store.FetchOptions{NoBlobID: true, Structure: true, SearchText: true}},
 		// Only EMAILID needs the content address.
-		{[]proto.SearchKey{key(proto.SearchSeen), str(proto.SearchEmailID, "Mabc")}, store.FetchOptions{}},
+		{[]proto.SearchKey{key(proto.SearchSeen), str(proto.SearchEmailID, "Mabc")}, store.FetchOptions{EmailID: true}},
 	}
 	for i, tc := range tests {
 		if got := Needs(tc.keys); got != tc.want {

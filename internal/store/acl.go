@@ -128,3 +128,51 @@ func CanonicalRights(s string) string {
 	}
 	return b.String()
 }
+
+// RightPost is RFC 4314's "p" right: post, that is, send mail to the
+// mailbox's submission address (RFC 4314 §4: not enforced by IMAP itself).
+// APPEND needs "i", never "p"; "p" is checked only where mail is
+// delivered to a mailbox on someone's behalf, through MayPost.
+const RightPost = 'p'
+
+// ErrPostDenied: the sender may not post to the mailbox (no "p").
+var ErrPostDenied = errors.New("posting to this mailbox is not permitted")
+
+// Sender is who posts to a mailbox: a user of this server (ID and Name
+// set), or someone who is not (the zero Sender), to whom only the Anyone
+// entries apply (RFC 4314 §2: "anyone" includes the anonymous).
+type Sender struct {
+	ID   int64
+	Name string
+}
+
+// MayPost reports whether sender may post to mb, whose ACL is acl: the
+// owner always may, anyone else needs RightPost (RFC 4314 §4). This is the
+// one place the right is checked; delivery (LMTP, SMTP, Sieve fileinto
+// into a mailbox of another account) asks it, with CheckPost.
+func MayPost(mb *Mailbox, acl []ACLEntry, sender Sender) bool {
+	if sender.ID != 0 && sender.ID == mb.UserID {
+		return true
+	}
+	name := sender.Name
+	if sender.ID == 0 {
+		name = Anyone // only the Anyone entries count
+	}
+	return strings.IndexByte(EffectiveRights(acl, name), RightPost) >= 0
+}
+
+// CheckPost is MayPost with the ACL read from sh: nil if sender may post
+// to mb, ErrPostDenied if not.
+func CheckPost(ctx context.Context, sh Sharer, mb *Mailbox, sender Sender) error {
+	if sender.ID != 0 && sender.ID == mb.UserID {
+		return nil
+	}
+	acl, err := sh.ACL(ctx, mb.ID)
+	if err != nil {
+		return err
+	}
+	if !MayPost(mb, acl, sender) {
+		return ErrPostDenied
+	}
+	return nil
+}

@@ -52,6 +52,11 @@ type Watcher struct {
 	hub       *Hub
 	mailboxID int64
 	userID    int64 // a user watcher (WatchUser) when not 0
+	// follows: mailboxes of other accounts a user watcher also gets the
+	// message changes of (Hub.Follow).
+	follows []int64
+	// followsOthers: Follow was called; ACL changes extend follows.
+	followsOthers bool
 
 	mu      sync.Mutex
 	pending []Change
@@ -124,8 +129,23 @@ func (h *Hub) Publish(mailboxID int64, changes []Change) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var messages []Change // for user watchers following the mailbox
 	for w := range h.watchers[mailboxID] {
-		w.push(changes)
+		if w.userID == 0 {
+			w.push(changes)
+			continue
+		}
+		if messages == nil {
+			messages = make([]Change, 0, len(changes))
+			for _, c := range changes {
+				if isMessageChange(c) {
+					messages = append(messages, c)
+				}
+			}
+		}
+		if len(messages) > 0 {
+			w.push(messages)
+		}
 	}
 }
 
@@ -141,5 +161,13 @@ func (h *Hub) remove(w *Watcher) {
 		if len(set) == 0 {
 			delete(h.watchers, w.mailboxID)
 		}
+	}
+}
+
+// Follow makes a user watcher (WatchUser) also receive the message changes
+// of mailboxIDs, replacing what it followed before (Hub.Follow).
+func (w *Watcher) Follow(mailboxIDs []int64) {
+	if w.hub != nil && w.userID != 0 {
+		w.hub.Follow(w, mailboxIDs)
 	}
 }

@@ -164,6 +164,7 @@ type FetchOptions struct {
 	SortDatesOnly bool
 	SortKeys      bool // Message.Sort (cheap: no parse result is decoded)
 	ThreadID      bool // Message.ThreadID (OBJECTID, RFC 8474 §5.2)
+	EmailID       bool // Message.EmailID (OBJECTID, RFC 8474 §5.1)
 	Preview       bool // Message.Preview and HasPreview (RFC 8970)
 }
 
@@ -212,6 +213,11 @@ type Message struct {
 	// changed (RFC 8474 §5.2); 0 if unknown. Set when FetchOptions.ThreadID
 	// asked for it.
 	ThreadID int64
+	// EmailID is the EMAILID the store keeps for the message's content in
+	// its account (RFC 8474 §5.1), when FetchOptions.EmailID asked for it;
+	// "" for a message stored before those were kept, whose EMAILID is
+	// derived from BlobID (objectid.EmailID).
+	EmailID string
 	// Preview is the preview text stored at Append (RFC 8970), when
 	// FetchOptions.Preview asked for it; HasPreview is false for a message
 	// stored before previews were kept.

@@ -1,5 +1,7 @@
 package store
 
+import "slices"
+
 // User-wide change feed (IMAP NOTIFY, RFC 5465): one watcher sees what
 // happens to every mailbox of one user, and to the user's mailbox names and
 // subscriptions.
@@ -18,6 +20,11 @@ const (
 	// SubscriptionChanged: Name was subscribed (Subscribed true) or
 	// unsubscribed.
 	SubscriptionChanged
+	// ACLChanged: the ACL of mailbox MailboxID (of another account)
+	// changed an entry for UserID, or for every user (Anyone) when it is
+	// published with PublishUser(0, ...): what UserID may see or read
+	// there may have changed.
+	ACLChanged
 )
 
 // MailboxDeleted (changes.go) is also a namespace change: published with
@@ -62,9 +69,45 @@ func (h *Hub) PublishUser(userID int64, changes []Change) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for w := range h.users[userID] {
-		w.push(changes)
+	if userID == 0 { // every user (an ACL entry for Anyone)
+		for _, set := range h.users {
+			for w := range set {
+				h.pushUser(w, changes)
+			}
+		}
+		return
 	}
+	for w := range h.users[userID] {
+		h.pushUser(w, changes)
+	}
+}
+
+// pushUser queues namespace changes for a user watcher. A watcher that
+// follows mailboxes of other accounts starts following the mailbox of an
+// ACLChanged at once, in the same critical section: its owner re-computes
+// what to follow only when it reads the change, and the changes committed
+// in between must not be lost if the change granted access. Caller holds
+// h.mu.
+func (h *Hub) pushUser(w *Watcher, changes []Change) {
+	if w.followsOthers {
+		for _, c := range changes {
+			if c.Kind == ACLChanged && c.MailboxID != 0 && !slices.Contains(w.follows, c.MailboxID) {
+				h.addFollow(w, c.MailboxID)
+			}
+		}
+	}
+	w.push(changes)
+}
+
+// addFollow adds one mailbox to what w follows. Caller holds h.mu.
+func (h *Hub) addFollow(w *Watcher, id int64) {
+	set := h.watchers[id]
+	if set == nil {
+		set = make(map[*Watcher]struct{})
+		h.watchers[id] = set
+	}
+	set[w] = struct{}{}
+	w.follows = append(w.follows, id)
 }
 
 // PublishOwned is Publish for a mailbox owned by userID: the mailbox's
@@ -91,8 +134,39 @@ func (h *Hub) PublishOwned(userID, mailboxID int64, changes []Change) {
 	}
 }
 
+// Follow makes the user watcher w also receive the message changes of
+// mailboxIDs (mailboxes of other accounts the user may read, for NOTIFY),
+// replacing what it followed before. The caller decides who may follow
+// what; the hub only routes, and from then on also adds the mailbox of
+// every ACLChanged for the user (pushUser) until the caller decides again.
+func (h *Hub) Follow(w *Watcher, mailboxIDs []int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.unfollow(w)
+	w.followsOthers = true
+	for _, id := range mailboxIDs {
+		if !slices.Contains(w.follows, id) {
+			h.addFollow(w, id)
+		}
+	}
+}
+
+// unfollow drops what w follows. Caller holds h.mu.
+func (h *Hub) unfollow(w *Watcher) {
+	for _, id := range w.follows {
+		if set := h.watchers[id]; set != nil {
+			delete(set, w)
+			if len(set) == 0 {
+				delete(h.watchers, id)
+			}
+		}
+	}
+	w.follows = w.follows[:0]
+}
+
 // removeUser drops a user watcher. Caller holds h.mu.
 func (h *Hub) removeUser(w *Watcher) {
+	h.unfollow(w)
 	if set := h.users[w.userID]; set != nil {
 		delete(set, w)
 		if len(set) == 0 {

@@ -51,6 +51,9 @@ func (s *session) handleAppend(cmd *proto.Command) error {
 		if !more {
 			break
 		}
+		if err := s.limitAppend(len(msgs)); err != nil { // messagelimit.go
+			return err
+		}
 	}
 	if ref.rights != store.AllRights {
 		// RFC 4314 §4: flags the user may not set are dropped, not refused.

@@ -24,7 +24,7 @@ func (s *session) handleStartTLS(*proto.Command) error {
 }
 
 func (s *session) upgradeTLS() error {
-	tc := tlsServer(s.conn, s.srv.cfg.TLSConfig)
+	tc := tlsServer(s.conn, s.connTLSConfig())
 	if err := s.handshake(tc); err != nil {
 		return err
 	}

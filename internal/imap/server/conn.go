@@ -23,7 +23,7 @@ type connState struct {
 	cancel context.CancelFunc
 }
 
-func newSession(srv *Server, conn net.Conn) *session {
+func newSession(srv *Server, conn net.Conn, implicitTLS bool) *session {
 	id := srv.nextID.Add(1)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{
@@ -34,9 +34,12 @@ func newSession(srv *Server, conn net.Conn) *session {
 		log:  srv.log.With("conn", id, "remote", conn.RemoteAddr().String()),
 	}
 	s.cs.cancel = cancel
-	_, s.tls = conn.(*tls.Conn)
+	if implicitTLS {
+		s.conn = tlsServer(conn, s.connTLSConfig()) // the handshake runs in serve
+	}
+	_, s.tls = s.conn.(*tls.Conn)
 	s.trusted = srv.isTrusted(conn.RemoteAddr())
-	s.setupIO(conn)
+	s.setupIO(s.conn)
 	return s
 }
 

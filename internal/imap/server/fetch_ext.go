@@ -18,8 +18,11 @@ import (
 // it is not one of them.
 func planFetchExt(p *fetchPlan, it proto.FetchItem) bool {
 	switch it.Attr {
-	case proto.FetchEmailID, proto.FetchSaveDate:
-		// EMAILID comes from the content address, loaded with every row.
+	case proto.FetchEmailID:
+		// The stored EMAILID, or for older messages the content address
+		// (loaded with the row unless NoBlobID).
+		p.opts.EmailID = true
+	case proto.FetchSaveDate:
 	case proto.FetchThreadID:
 		p.opts.ThreadID = true
 	case proto.FetchPreview:
@@ -34,7 +37,7 @@ func planFetchExt(p *fetchPlan, it proto.FetchItem) bool {
 func (s *session) writeFetchExt(m *store.Message, it *proto.FetchItem) (bool, error) {
 	switch it.Attr {
 	case proto.FetchEmailID:
-		s.enc.Raw("EMAILID (").Raw(objectid.EmailID(m.BlobID)).Raw(")")
+		s.enc.Raw("EMAILID (").Raw(objectid.EmailID(m.EmailID, m.BlobID)).Raw(")")
 	case proto.FetchThreadID:
 		if id := objectid.ThreadID(m.ThreadID); id != "" {
 			s.enc.Raw("THREADID (").Raw(id).Raw(")")

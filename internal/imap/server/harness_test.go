@@ -79,7 +79,8 @@ type testOptions struct {
 	// untrusted makes every client look remote (not loopback), so that
 	// LOGINDISABLED rules apply.
 	untrusted bool
-	// implicitTLS serves TLS from the first byte with this config.
+	// implicitTLS serves TLS from the first byte (Server.ServeTLS, with
+	// Config.TLSConfig, which config sets to the same).
 	implicitTLS *tls.Config
 	// backend wraps the store, e.g. to inject faults.
 	backend func(*sqlite.Store) store.Backend
@@ -131,16 +132,17 @@ func (ts *testServer) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts.addr = ln.Addr().String()
+	serve := ts.srv.Serve
 	if ts.opts.implicitTLS != nil {
-		ln = tls.NewListener(ln, ts.opts.implicitTLS)
+		serve = ts.srv.ServeTLS // with Config.TLSConfig, which config sets
 	}
 	ts.done = make(chan struct{})
-	go func(srv *Server, done chan struct{}) {
+	go func(done chan struct{}) {
 		defer close(done)
-		if err := srv.Serve(ln); err != nil {
+		if err := serve(ln); err != nil {
 			t.Errorf("Serve: %v", err)
 		}
-	}(ts.srv, ts.done)
+	}(ts.done)
 }
 
 // restart stops the server, closes and reopens the store from its

@@ -10,9 +10,16 @@ package server
 //     UIDs above the last one it was told about;
 //   - a command using message sequence numbers is refused with
 //     "NO [MESSAGELIMIT n]": nothing is done;
-//   - for SEARCH the messages counted are those its top-level UID and
+//   - for SEARCH, SORT and THREAD (a SEARCH with its results ordered or
+//     grouped) the messages counted are those the top-level UID and
 //     sequence set keys leave as candidates (all messages without such
-//     keys); UID SEARCH examines the first n candidates.
+//     keys); the UID forms examine the first n candidates, so UID SORT
+//     orders and UID THREAD groups only those;
+//   - an APPEND (MULTIAPPEND, RFC 3502) of more than n messages is refused
+//     with "NO [MESSAGELIMIT n]" and stores none of them: MULTIAPPEND is
+//     all or nothing (RFC 3502 §6.3.11), so there is no first part to
+//     keep. The refusal comes before the (n+1)th message is read, so its
+//     synchronizing literal is never invited.
 //
 // Config.MessageLimit 0 switches the limit off (and the capability).
 
@@ -66,7 +73,11 @@ func (s *session) limitMessageCommand(cmd *proto.Command) error {
 	case *proto.Expunge:
 		set = &a.Set
 	case *proto.Search:
-		return s.limitSearch(cmd, a)
+		return s.limitSearch(cmd, &a.Keys)
+	case *proto.Sort:
+		return s.limitSearch(cmd, &a.Keys)
+	case *proto.Thread:
+		return s.limitSearch(cmd, &a.Keys)
 	default:
 		return nil
 	}
@@ -84,15 +95,16 @@ func (s *session) limitMessageCommand(cmd *proto.Command) error {
 	return nil
 }
 
-// limitSearch narrows a UID SEARCH over the limit to its first n
-// candidates by adding a top-level UID key (the keys are ANDed).
-func (s *session) limitSearch(cmd *proto.Command, sr *proto.Search) error {
+// limitSearch narrows a UID SEARCH, UID SORT or UID THREAD over the limit
+// to its first n candidates by adding a top-level UID key to keys (the
+// keys are ANDed).
+func (s *session) limitSearch(cmd *proto.Command, keys *[]proto.SearchKey) error {
 	sel := s.sel
 	n := s.messageLimit()
 	ctx := s.searchContext()
 	candidates := make([]uint32, 0, n+1)
 	for i, u := range sel.uids {
-		if sel.isExpunged(u) || !prefilter(sr.Keys, uint32(i+1), u, ctx) {
+		if sel.isExpunged(u) || !prefilter(*keys, uint32(i+1), u, ctx) {
 			continue
 		}
 		candidates = append(candidates, u)
@@ -104,7 +116,16 @@ func (s *session) limitSearch(cmd *proto.Command, sr *proto.Search) error {
 	if err != nil || len(kept) == len(candidates) {
 		return err
 	}
-	sr.Keys = append(sr.Keys, proto.SearchKey{Op: proto.SearchUID, Set: uidNumSet(kept)})
+	*keys = append(*keys, proto.SearchKey{Op: proto.SearchUID, Set: uidNumSet(kept)})
+	return nil
+}
+
+// limitAppend refuses the next message of an APPEND that has already
+// staged n: a MULTIAPPEND over the limit stores nothing.
+func (s *session) limitAppend(staged int) error {
+	if n := s.messageLimit(); n > 0 && staged >= n {
+		return s.errMessageLimit()
+	}
 	return nil
 }
 

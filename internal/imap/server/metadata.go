@@ -143,8 +143,22 @@ func (s *session) handleGetMetadata(cmd *proto.Command) error {
 			out = slices.Insert(out, start, store.MetadataEntry{Name: want})
 		}
 	}
+	if len(out) > 0 {
+		s.writeMetadataEntries(normalizeName(args.Mailbox), out, isNil)
+	}
+	if longest > 0 {
+		s.okCode = "METADATA LONGENTRIES " + strconv.Itoa(longest)
+	}
+	s.okText = "GETMETADATA completed."
+	return nil
+}
+
+// writeMetadataEntries writes "* METADATA mailbox (entry value ...)". The
+// caller leaves it out when every entry was too long for MAXSIZE: an
+// entry-values list holds at least one entry (RFC 5464 §5).
+func (s *session) writeMetadataEntries(mailbox string, out []store.MetadataEntry, isNil map[string]bool) {
 	s.enc.Raw("* METADATA ")
-	s.writeMailbox(normalizeName(args.Mailbox))
+	s.writeMailbox(mailbox)
 	s.enc.Raw(" (")
 	for i, e := range out {
 		if i > 0 {
@@ -161,11 +175,6 @@ func (s *session) handleGetMetadata(cmd *proto.Command) error {
 		}
 	}
 	s.enc.Raw(")").CRLF()
-	if longest > 0 {
-		s.okCode = "METADATA LONGENTRIES " + strconv.Itoa(longest)
-	}
-	s.okText = "GETMETADATA completed."
-	return nil
 }
 
 // handleSetMetadata: SETMETADATA mailbox (entry value ...) (RFC 5464

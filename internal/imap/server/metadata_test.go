@@ -22,6 +22,9 @@ func TestMetadataMailboxEntries(t *testing.T) {
 	// Options after the mailbox (RFC 5464's examples) and before it (its ABNF).
 	c.want(`GETMETADATA INBOX (MAXSIZE 15) (/shared/comment /private/comment)`, "OK [METADATA LONGENTRIES 18] GETMETADATA completed.",
 		`* METADATA "INBOX" (/private/comment "My own comment")`)
+	// Everything too long: no METADATA response, whose entry list may not
+	// be empty (RFC 5464 §5).
+	c.want(`GETMETADATA INBOX (MAXSIZE 5) (/shared/comment /private/comment)`, "OK [METADATA LONGENTRIES 18] GETMETADATA completed.")
 	c.want(`GETMETADATA (MAXSIZE 100) INBOX /shared/comment`, "OK GETMETADATA completed.",
 		"* METADATA \"INBOX\" (/shared/comment {18}\r\nline one\r\nline two)")
 

@@ -57,6 +57,12 @@ type notifyState struct {
 	names map[int64]string
 	// subs caches the subscriptions; nil when they must be reloaded.
 	subs map[string]bool
+	// foreign: the followed mailboxes of other accounts, by ID, named as
+	// the client sees them (notify_foreign.go).
+	foreign map[int64]*store.Mailbox
+	// visible: the names of other accounts' mailboxes the user may list,
+	// as last computed (for MailboxName on ACL changes).
+	visible map[string]bool
 
 	// view is the selected view fetched refers to: messages of view up to
 	// UID fetched have been announced (or existed at SELECT), so only
@@ -103,10 +109,18 @@ func (s *session) handleNotify(cmd *proto.Command) error {
 		n.fetched = s.sel.maxUID()
 	}
 	s.notify = n
+	var noAccess []string
+	if err := s.refreshForeign(&noAccess); err != nil { // notify_foreign.go
+		return err
+	}
+	s.writeNoAccess(noAccess)
 	// A successful NOTIFY SET is an implicit NOOP (§3.1): the selected
 	// mailbox's pending changes go out with it (in execute).
 	if args.Status {
-		return s.notifyInitialStatus()
+		if err := s.notifyInitialStatus(); err != nil {
+			return err
+		}
+		return s.foreignStatus()
 	}
 	return nil
 }
@@ -220,14 +234,22 @@ func (g *notifyGroup) matches(name string, subscribed bool) bool {
 	return false
 }
 
-// wantsStatusItems are the STATUS items sent for a mailbox whose messages
-// the client watches: MESSAGES, UIDNEXT and UIDVALIDITY for MessageNew and
-// MessageExpunge (§3.1, §5.2, §5.3), and UNSEEN with FlagChange, since
-// without CONDSTORE that is how flag changes show (§5.1).
-func (e notifyEvents) statusItems() []string {
+// statusItems are the STATUS items sent for a mailbox whose messages the
+// client watches. MESSAGES, UIDNEXT and UIDVALIDITY always (MessageNew and
+// MessageExpunge, RFC 5465 §3.1, §5.2, §5.3); UNSEEN with FlagChange, since
+// without CONDSTORE that is how flag changes show (§5.1). HIGHESTMODSEQ:
+//   - in the STATUS answering NOTIFY SET STATUS whenever FlagChange is
+//     asked for, because the server offers CONDSTORE (§3.1: "MUST contain
+//     UIDVALIDITY and HIGHESTMODSEQ"), and also when CONDSTORE is enabled;
+//   - in later STATUS responses once CONDSTORE or QRESYNC is enabled
+//     (§5.1, §5.2; §5.3 requires it for QRESYNC, which enables CONDSTORE).
+func (e notifyEvents) statusItems(initial, condstore bool) []string {
 	items := []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY"}
 	if e.flags {
 		items = append(items, "UNSEEN")
+	}
+	if condstore || (initial && e.flags) {
+		items = append(items, "HIGHESTMODSEQ")
 	}
 	return items
 }
@@ -253,7 +275,7 @@ func (s *session) notifyInitialStatus() error {
 		if !ev.messages {
 			continue
 		}
-		if err := s.writeStatusData(mb.Name, mb, ev.statusItems()); err != nil {
+		if err := s.writeStatusData(mb.Name, mb, ev.statusItems(true, s.condstore)); err != nil {
 			return err
 		}
 	}

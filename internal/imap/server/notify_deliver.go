@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"roost/internal/imap/proto"
@@ -17,6 +18,9 @@ import (
 func (n *notifyState) nameOf(s *session, id int64) (string, bool, error) {
 	if name, ok := n.names[id]; ok {
 		return name, true, nil
+	}
+	if mb, ok := n.foreign[id]; ok {
+		return mb.Name, true, nil
 	}
 	mboxes, err := s.srv.backend.Mailboxes(s.ctx, s.user.ID)
 	if err != nil {
@@ -66,12 +70,29 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 	}
 	var statuses []statusReq
 	var lists []struct{ name, oldName string }
+	// Rights may have been taken away by another process, whose ACL
+	// change this process never hears of: they are read again before
+	// anything about another account's mailbox is told.
+	if slices.ContainsFunc(changes, func(c store.Change) bool { return n.foreign[c.MailboxID] != nil }) {
+		if err := s.refreshForeign(nil); err != nil {
+			return err
+		}
+	}
 	for _, c := range changes {
 		switch c.Kind {
 		case store.MailboxCreated, store.MailboxDeleted, store.MailboxRenamed:
 			n.names = nil
 		case store.SubscriptionChanged:
 			n.subs = nil
+		}
+		switch c.Kind {
+		case store.ACLChanged, store.SubscriptionChanged:
+			// What the user may read, or SUBSCRIBED covers, in other
+			// accounts: computed again before any later change (§5.9,
+			// §6.4).
+			if err := s.refreshForeign(nil); err != nil {
+				return err
+			}
 		}
 		if own != nil && own(c) {
 			continue
@@ -88,19 +109,27 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 			if (s.sel != nil && s.sel.mbox.ID == c.MailboxID) || s.otherUsersChange(c) {
 				continue
 			}
-			name, ok, err := n.nameOf(s, c.MailboxID)
-			if err != nil {
-				return storeError(err)
+			var ev notifyEvents
+			var name string
+			if mb, ok := n.foreign[c.MailboxID]; ok {
+				name, ev = mb.Name, n.eventsForForeign(mb.Name, subs[mb.Name])
+			} else {
+				if !n.ownMailbox(s, c.MailboxID) {
+					continue // not followed (any more): nothing to tell
+				}
+				var ok bool
+				if name, ok, err = n.nameOf(s, c.MailboxID); err != nil {
+					return storeError(err)
+				} else if !ok {
+					continue
+				}
+				ev = n.eventsFor(name, subs[name])
 			}
-			if !ok {
-				continue
-			}
-			ev := n.eventsFor(name, subs[name])
 			if !ev.messages || (c.Kind == store.FlagsChanged && !ev.flags) {
 				continue
 			}
 			if i := indexFunc(statuses, func(r statusReq) bool { return r.id == c.MailboxID }); i < 0 {
-				statuses = append(statuses, statusReq{c.MailboxID, name, ev.statusItems()})
+				statuses = append(statuses, statusReq{c.MailboxID, name, ev.statusItems(false, s.condstore)})
 			}
 		case store.MailboxCreated, store.MailboxDeleted:
 			if n.eventsFor(c.Name, subs[c.Name]).mailboxName {
@@ -134,6 +163,16 @@ func (s *session) deliverUserEvents(own func(store.Change) bool) error {
 		}
 	}
 	return nil
+}
+
+// ownMailbox reports whether id is one of the user's own mailboxes.
+func (n *notifyState) ownMailbox(s *session, id int64) bool {
+	if _, ok := n.names[id]; ok {
+		return true
+	}
+	_, ok, err := n.nameOf(s, id)
+	_, foreign := n.foreign[id]
+	return err == nil && ok && !foreign
 }
 
 func indexFunc[T any](list []T, f func(T) bool) int {

@@ -76,8 +76,10 @@ func TestNotifySetStatus(t *testing.T) {
 	c.want("NOTIFY SET STATUS (personal (MessageNew MessageExpunge))", "OK NOTIFY completed.", want...)
 	c.want("NOTIFY SET STATUS (inboxes (MessageNew MessageExpunge)) (selected (MessageNew MessageExpunge))",
 		"OK NOTIFY completed.", want...)
+	// FlagChange: HIGHESTMODSEQ too, since the server offers CONDSTORE
+	// (RFC 5465 §3.1), enabled or not.
 	c.want("NOTIFY SET STATUS (mailboxes Junk (MessageNew MessageExpunge FlagChange))", "OK NOTIFY completed.",
-		statusLine(t, ts, "Junk", 0, 1, " UNSEEN 0"))
+		statusLine(t, ts, "Junk", 0, 1, fmt.Sprintf(" UNSEEN 0 HIGHESTMODSEQ %d", ts.highestModSeq(t, "Junk"))))
 	c.want("NOTIFY SET STATUS (personal (MailboxName))", "OK NOTIFY completed.")
 }
 
@@ -313,4 +315,45 @@ func TestNotifyShutdownAndCompress(t *testing.T) {
 	ts.stop(t)
 	c.wantLine("* BYE Server shutting down")
 	c.wantClosed()
+}
+
+// highestModSeq is the mailbox's HIGHESTMODSEQ as the store reports it.
+func (ts *testServer) highestModSeq(t *testing.T, name string) uint64 {
+	t.Helper()
+	st, err := ts.store.Status(context.Background(), ts.mailbox(t, name).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.HighestModSeq
+}
+
+// TestNotifyStatusCondstore: once CONDSTORE (or QRESYNC) is enabled, every
+// STATUS that NOTIFY sends for another mailbox carries HIGHESTMODSEQ
+// (RFC 5465 §5.1-§5.3), the initial one included.
+func TestNotifyStatusCondstore(t *testing.T) {
+	for _, enable := range []string{"CONDSTORE", "QRESYNC"} {
+		t.Run(enable, func(t *testing.T) {
+			ts := newTestServer(t, nil)
+			c := ts.login(t)
+			c.ok("ENABLE " + enable)
+			modseq := func(extra string) string {
+				return fmt.Sprintf("%s HIGHESTMODSEQ %d", extra, ts.highestModSeq(t, "Drafts"))
+			}
+			c.want("NOTIFY SET STATUS (mailboxes Drafts (MessageNew MessageExpunge))", "OK NOTIFY completed.",
+				statusLine(t, ts, "Drafts", 0, 1, modseq("")))
+			uid := ts.appendMsg(t, "Drafts", msgA)
+			c.wantLine(statusLine(t, ts, "Drafts", 1, 2, modseq("")))
+			ts.expunge(t, "Drafts", uid) // the \Deleted is no FlagChange here
+			c.wantLine(statusLine(t, ts, "Drafts", 0, 2, modseq("")))
+			c.quiet()
+
+			c.want("NOTIFY SET STATUS (mailboxes Drafts (MessageNew MessageExpunge FlagChange))", "OK NOTIFY completed.",
+				statusLine(t, ts, "Drafts", 0, 2, modseq(" UNSEEN 0")))
+			uid = ts.appendMsg(t, "Drafts", msgA)
+			c.wantLine(statusLine(t, ts, "Drafts", 1, 3, modseq(" UNSEEN 1")))
+			ts.storeFlags(t, "Drafts", uid, store.FlagsAdd, "$Label")
+			c.wantLine(statusLine(t, ts, "Drafts", 1, 3, modseq(" UNSEEN 1")))
+			c.quiet()
+		})
+	}
 }

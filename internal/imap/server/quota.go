@@ -94,10 +94,20 @@ func (s *session) quotaRootOwner(root string) (int64, error) {
 	return 0, missing
 }
 
+// limited reports whether q limits any resource.
+func limited(q *store.Quota) bool {
+	return q.Limits.StorageKiB != store.NoLimit || q.Limits.Messages != store.NoLimit
+}
+
 // writeQuota writes "* QUOTA root (resource usage limit ...)" with the
 // limited resources only (RFC 9208 §4.2.1: an unnamed resource is not
-// limited).
+// limited). A root that limits nothing gets no QUOTA response at all: the
+// quota-list of RFC 9208 §7 holds at least one resource, so "()" is not
+// valid (Dovecot leaves such a root out the same way).
 func (s *session) writeQuota(root string, q *store.Quota) {
+	if !limited(q) {
+		return
+	}
 	s.enc.Raw("* QUOTA ")
 	s.writeMailbox(root)
 	s.enc.Raw(" (")
@@ -166,10 +176,14 @@ func (s *session) handleGetQuotaRoot(cmd *proto.Command) error {
 		return err
 	}
 	root := quotaRootName(ref)
+	// A mailbox under no limit has no quota root: "* QUOTAROOT name"
+	// alone (RFC 9208 §4.2.2, quotaroot-response has *(SP astring)).
 	s.enc.Raw("* QUOTAROOT ")
 	s.writeMailbox(name)
-	s.enc.SP()
-	s.writeMailbox(root)
+	if limited(q) {
+		s.enc.SP()
+		s.writeMailbox(root)
+	}
 	s.enc.CRLF()
 	s.writeQuota(root, q)
 	s.okText = "GETQUOTAROOT completed."

@@ -61,8 +61,13 @@ func TestQuotaCapabilities(t *testing.T) {
 func TestGetQuotaAndRoot(t *testing.T) {
 	ts := newTestServer(t, nil)
 	c := ts.login(t)
-	c.want("GETQUOTAROOT INBOX", "OK GETQUOTAROOT completed.", `* QUOTAROOT "INBOX" ""`, `* QUOTA "" ()`)
-	c.want("GETQUOTA \"\"", "OK GETQUOTA completed.", `* QUOTA "" ()`)
+	// No limit: no root, and no QUOTA response, since "()" is no valid
+	// quota-list (RFC 9208 §7).
+	c.want("GETQUOTAROOT INBOX", "OK GETQUOTAROOT completed.", `* QUOTAROOT "INBOX"`)
+	c.want("GETQUOTA \"\"", "OK GETQUOTA completed.")
+	if roots, err := ts.client(t, nil).GetQuotaRoot("INBOX").Wait(); err != nil || len(roots) != 0 {
+		t.Fatalf("GetQuotaRoot without limits = %+v, %v", roots, err)
+	}
 	ts.appendMsg(t, "INBOX", sized("a", 1500))
 	ts.appendMsg(t, "Archive", sized("b", 100))
 	ts.setQuota(t, ts.user.ID, 10, 5)
@@ -107,7 +112,8 @@ func TestSetQuota(t *testing.T) {
 	c.want(`SETQUOTA "" (STORAGE 100 MESSAGE 7)`, "OK SETQUOTA completed.", `* QUOTA "" (STORAGE 0 100 MESSAGE 0 7)`)
 	// Resources left out lose their limit (RFC 9208 §4.1.3).
 	c.want(`SETQUOTA "" (message 9)`, "OK SETQUOTA completed.", `* QUOTA "" (MESSAGE 0 9)`)
-	c.want(`SETQUOTA "" ()`, "OK SETQUOTA completed.", `* QUOTA "" ()`)
+	c.want(`SETQUOTA "" ()`, "OK SETQUOTA completed.")
+	c.want("GETQUOTAROOT INBOX", "OK GETQUOTAROOT completed.", `* QUOTAROOT "INBOX"`)
 	c.want(`SETQUOTA "Other Users/bob" (STORAGE 0)`, "OK SETQUOTA completed.", `* QUOTA "Other Users/bob" (STORAGE 0 0)`)
 	q, err := ts.store.Quota(context.Background(), bob.ID)
 	if err != nil || q.Limits != (store.QuotaLimits{StorageKiB: 0, Messages: store.NoLimit}) {
@@ -273,7 +279,7 @@ func TestQuotaSharedRoot(t *testing.T) {
 	// alice's own account is not charged.
 	c.ok(quotaAppend("INBOX", sized("own", 1000)))
 	c.want(`GETQUOTA "Shared"`, "OK GETQUOTA completed.", `* QUOTA "Shared" (STORAGE 2 2)`)
-	c.want(`GETQUOTA ""`, "OK GETQUOTA completed.", `* QUOTA "" ()`)
+	c.want(`GETQUOTA ""`, "OK GETQUOTA completed.")
 	// COPY from alice's INBOX into the team mailbox is charged to it.
 	c.ok("SELECT INBOX")
 	c.want("COPY 1 Shared/support", "NO [OVERQUOTA] Quota exceeded; nothing was stored.")

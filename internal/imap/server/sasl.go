@@ -150,7 +150,7 @@ func (s *session) authSCRAM(mech string, first []byte) error {
 	var cert *x509.Certificate
 	if tc, ok := s.conn.(*tls.Conn); ok {
 		cs := tc.ConnectionState()
-		state, cert = &cs, s.srv.servedCertificate(&cs)
+		state, cert = &cs, s.servedCertificate()
 	}
 	x := s.srv.scram.Start(s.ctx, mech == mechPlus, state, cert)
 	serverFirst, err := x.Step(first)

@@ -129,8 +129,11 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
-	sessions  map[*session]struct{}
-	wg        sync.WaitGroup
+	// servedCerts: fingerprint → leaf of each certificate handshakes
+	// presented, for resumed sessions (tlscert.go).
+	servedCerts sync.Map
+	sessions    map[*session]struct{}
+	wg          sync.WaitGroup
 }
 
 // New returns a Server for cfg, filling in defaults.
@@ -192,8 +195,22 @@ func loopbackAddr(addr net.Addr) bool {
 
 // Serve accepts connections on ln until Shutdown, serving each in its own
 // goroutine, and then returns nil. Connections that are *tls.Conn (from a
-// tls.Listener) are implicit TLS. Other accept errors are returned.
-func (srv *Server) Serve(ln net.Listener) error {
+// tls.Listener) are implicit TLS, but their handshake's certificate is
+// unknown to the server, so SCRAM -PLUS with tls-server-end-point fails on
+// them: use ServeTLS. Other accept errors are returned.
+func (srv *Server) Serve(ln net.Listener) error { return srv.serve(ln, false) }
+
+// ServeTLS is Serve for implicit TLS (RFC 8314): the server runs each
+// connection's handshake with Config.TLSConfig from the first byte.
+func (srv *Server) ServeTLS(ln net.Listener) error {
+	if srv.cfg.TLSConfig == nil {
+		ln.Close()
+		return errors.New("server: ServeTLS without a TLSConfig")
+	}
+	return srv.serve(ln, true)
+}
+
+func (srv *Server) serve(ln net.Listener, implicitTLS bool) error {
 	srv.mu.Lock()
 	if srv.closing.Load() {
 		srv.mu.Unlock()
@@ -227,7 +244,7 @@ func (srv *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if !srv.startSession(conn) {
+		if !srv.startSession(conn, implicitTLS) {
 			conn.Close()
 			return nil
 		}
@@ -236,13 +253,13 @@ func (srv *Server) Serve(ln net.Listener) error {
 
 // startSession registers and starts the session of conn; false if the
 // server is shutting down.
-func (srv *Server) startSession(conn net.Conn) bool {
+func (srv *Server) startSession(conn net.Conn, implicitTLS bool) bool {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	if srv.closing.Load() {
 		return false
 	}
-	s := newSession(srv, conn)
+	s := newSession(srv, conn, implicitTLS)
 	srv.sessions[s] = struct{}{}
 	srv.wg.Add(1)
 	go func() {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"log/slog"
 	"net"
 	"strings"
@@ -26,8 +27,11 @@ type session struct {
 	ctx context.Context
 	log *slog.Logger
 
-	tls     bool // the connection is TLS (implicit or after STARTTLS)
-	trusted bool // loopback: plain-text LOGIN is allowed without TLS
+	tls bool // the connection is TLS (implicit or after STARTTLS)
+	// servedCert: the certificate this connection's TLS handshake
+	// presented (tlscert.go), for tls-server-end-point.
+	servedCert *x509.Certificate
+	trusted    bool // loopback: plain-text LOGIN is allowed without TLS
 
 	user *store.User // nil until authenticated
 	rev2 bool        // IMAP4rev2 enabled (RFC 9051 §6.3.1)

@@ -9,6 +9,7 @@ package server
 //	# comment                 ignored (so are blank lines)
 //	@config maxline N         server MaxLine (before the first session)
 //	@config maxliteral N      server MaxLiteral (before the first session)
+//	@config messagelimit N    server MessageLimit (before the first session)
 //	@user NAME PASSWORD       creates an account (with the default mailboxes)
 //	@mailbox USER NAME        creates a mailbox straight in the store
 //	@append USER MAILBOX [(FLAGS)] ["DATE-TIME"]
@@ -246,6 +247,8 @@ func (r *txRun) step(s txStep) error {
 			r.cfg.MaxLine = n
 		case "maxliteral":
 			r.cfg.MaxLiteral = int64(n)
+		case "messagelimit":
+			r.cfg.MessageLimit = n
 		default:
 			return fmt.Errorf("unknown @config %s", s.args[0])
 		}

@@ -145,6 +145,9 @@ func (s *Store) SetACL(ctx context.Context, mailboxID int64, e store.ACLEntry) e
 			mailboxID, grantee.Int64, e.Negative); err != nil {
 			return err
 		}
+		// The grantee's NOTIFY sessions re-check what they may follow
+		// (0: everyone, for Anyone).
+		st.namespaceChange(store.ACLChanged, grantee.Int64, mailboxID, "", "")
 		if rights == "" {
 			return nil
 		}

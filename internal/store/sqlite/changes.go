@@ -336,6 +336,11 @@ func copyMessages(ctx context.Context, tx *sql.Tx, st *txState, src *store.Mailb
 				return nil, err
 			}
 		}
+		if dst.UserID != src.UserID {
+			if err := assignCopiedContent(ctx, tx, dst.UserID, r.contentID); err != nil { // objectid.go
+				return nil, err
+			}
+		}
 		st.publish(store.Change{Kind: store.MessageAdded, MailboxID: dst.ID, UID: uid, Flags: r.flags.list(), ModSeq: modseq})
 		res.SrcUIDs = append(res.SrcUIDs, r.uid)
 		res.DstUIDs = append(res.DstUIDs, uid)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"roost/internal/objectid"
 	"roost/internal/store"
 )
 
@@ -130,21 +131,41 @@ func nextUIDValidity(ctx context.Context, tx *sql.Tx) (uint32, error) {
 	return uint32(v), err
 }
 
+// freeMailboxRowID draws the row ID of a new mailbox at random: the row ID
+// is part of the MAILBOXID, and RFC 8474 §8 wants that to reveal nothing
+// about other mailboxes or accounts, which the AUTOINCREMENT counter older
+// mailboxes took theirs from did. A repeat of a deleted mailbox's ID is
+// out of reach (62 random bits), and its MAILBOXID would differ anyway:
+// UIDVALIDITY never repeats.
+func freeMailboxRowID(ctx context.Context, tx *sql.Tx) (int64, error) {
+	for range 8 {
+		id := objectid.RandomRowID()
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM mailboxes WHERE id = ?", id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return id, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return 0, errors.New("sqlite: no free mailbox ID")
+}
+
 func insertMailbox(ctx context.Context, tx *sql.Tx, userID int64, name, specialUse string) (*store.Mailbox, error) {
 	v, err := nextUIDValidity(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := tx.ExecContext(ctx, "INSERT INTO mailboxes (user_id, name, uidvalidity, special_use) VALUES (?, ?, ?, ?)",
-		userID, name, v, specialUse)
+	id, err := freeMailboxRowID(ctx, tx)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO mailboxes (id, user_id, name, uidvalidity, special_use) VALUES (?, ?, ?, ?, ?)",
+		id, userID, name, v, specialUse); err != nil {
 		if isUniqueViolation(err) {
 			return nil, fmt.Errorf("%w: %q", store.ErrMailboxExists, name)
 		}
-		return nil, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
 		return nil, err
 	}
 	return &store.Mailbox{ID: id, UserID: userID, Name: name, UIDValidity: v, UIDNext: 1, HighestModSeq: 1, SpecialUse: specialUse}, nil

@@ -12,7 +12,7 @@ import (
 // (store.FetchOptions.TextOnly), which searchTextOnly serves.
 func textOnly(opts store.FetchOptions) bool {
 	return opts.TextOnly && (opts.SearchText || opts.SearchHeaders) &&
-		!opts.Structure && !opts.SortKeys && !opts.ThreadID && !opts.Preview
+		!opts.Structure && !opts.SortKeys && !opts.ThreadID && !opts.EmailID && !opts.Preview
 }
 
 // searchTextOnly is Messages for a SEARCH that reads only header fields

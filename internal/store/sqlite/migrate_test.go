@@ -165,7 +165,7 @@ func TestDefaultSubscriptionsMigration(t *testing.T) {
 
 	// Make it look like an older store: no subscriptions, no mark.
 	execSQL(t, dir, "DELETE FROM subscriptions", "DELETE FROM counters WHERE name = 'default_subscriptions'")
-	setUserVersion(t, dir, len(migrations)-1)
+	setUserVersion(t, dir, migrationBefore(t, defaultSubscriptionsSchema))
 	s = openTest(t, dir)
 	if subs, err := s.Subscriptions(ctx, u.ID); err != nil || !slices.Equal(subs, all) {
 		t.Fatalf("after the migration: %q, %v; want %q (Work was never subscribed)", subs, err, all)
@@ -175,7 +175,7 @@ func TestDefaultSubscriptionsMigration(t *testing.T) {
 	}
 	s.Close()
 
-	setUserVersion(t, dir, len(migrations)-1)
+	setUserVersion(t, dir, migrationBefore(t, defaultSubscriptionsSchema))
 	s = openTest(t, dir)
 	defer s.Close()
 	want := []string{"Archive", "Drafts", "INBOX", "Sent", "Trash"}
@@ -196,4 +196,15 @@ func execSQL(t *testing.T, dir string, statements ...string) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+}
+
+// migrationBefore returns the user_version at which migration m is the
+// next to run.
+func migrationBefore(t *testing.T, m string) int {
+	t.Helper()
+	i := slices.Index(migrations, m)
+	if i < 0 {
+		t.Fatal("no such migration")
+	}
+	return i
 }

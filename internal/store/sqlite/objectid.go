@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"roost/internal/mime"
+	"roost/internal/objectid"
 	"roost/internal/store"
 	"roost/internal/store/blob"
 )
@@ -52,6 +53,19 @@ CREATE TABLE IF NOT EXISTS content_previews (
 );
 `
 
+// emailIDSchema is the migration that added random EMAILIDs: one per
+// account and content, made when the content first enters the account
+// (assignThread). A message without a row was stored before and keeps the
+// EMAILID derived from its content address (objectid.EmailID).
+const emailIDSchema = `
+CREATE TABLE IF NOT EXISTS email_ids (
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	content_id INTEGER NOT NULL REFERENCES contents(id) ON DELETE CASCADE,
+	email_id   TEXT NOT NULL,
+	PRIMARY KEY (user_id, content_id)
+) WITHOUT ROWID;
+`
+
 // maxThreadRefs bounds how many Message-IDs of one message take part in
 // threading: the newest references and the message's own ID are what link
 // it; a References field of thousands of IDs must not cost thousands of
@@ -78,13 +92,15 @@ func storeObjectData(ctx context.Context, tx querier, userID, contentID int64, p
 	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO content_previews (content_id, preview) VALUES (?, ?)", contentID, preview); err != nil {
 		return err
 	}
-	return assignThread(ctx, tx, userID, contentID, keys)
+	return assignThread(ctx, tx, userID, contentID, keys, true)
 }
 
 // assignThread puts a content into a thread of userID: the thread of the
 // first of its references (oldest first) or of its own Message-ID that
-// the user has seen, else a new one.
-func assignThread(ctx context.Context, tx querier, userID, contentID int64, keys *store.SortKeys) error {
+// the user has seen, else a new one. A content new to the user also gets
+// its random EMAILID when withEmailID is set (not when the migration that
+// added threads backfills them: those messages keep their old EMAILID).
+func assignThread(ctx context.Context, tx querier, userID, contentID int64, keys *store.SortKeys, withEmailID bool) error {
 	var thread int64
 	err := tx.QueryRowContext(ctx, "SELECT thread_id FROM thread_members WHERE user_id = ? AND content_id = ?", userID, contentID).Scan(&thread)
 	if err == nil {
@@ -114,12 +130,18 @@ func assignThread(ctx context.Context, tx querier, userID, contentID int64, keys
 		}
 	}
 	if thread == 0 {
-		if thread, err = nextThreadID(ctx, tx); err != nil {
+		if thread, err = nextThreadID(ctx, tx, userID); err != nil {
 			return err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO thread_members (user_id, content_id, thread_id) VALUES (?, ?, ?)", userID, contentID, thread); err != nil {
 		return err
+	}
+	if withEmailID {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO email_ids (user_id, content_id, email_id) VALUES (?, ?, ?)",
+			userID, contentID, objectid.NewEmailID()); err != nil {
+			return err
+		}
 	}
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO thread_msgids (user_id, message_id, thread_id) VALUES (?, ?, ?)", userID, id, thread); err != nil {
@@ -129,12 +151,31 @@ func assignThread(ctx context.Context, tx querier, userID, contentID int64, keys
 	return nil
 }
 
-// nextThreadID hands out a thread number never used before in this store.
-func nextThreadID(ctx context.Context, tx querier) (int64, error) {
-	var n int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('threadid', 1)
-		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&n)
-	return n, err
+// nextThreadID hands out a random thread number (RFC 8474 §8: a THREADID
+// reveals nothing about other threads or accounts; the counter that older
+// threads took theirs from did). Numbers are per user; one the user
+// already has is drawn again.
+func nextThreadID(ctx context.Context, tx querier, userID int64) (int64, error) {
+	for range 8 {
+		n := objectid.RandomRowID()
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM thread_members WHERE user_id = ? AND thread_id = ? LIMIT 1", userID, n).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return 0, errors.New("sqlite: no free thread number")
+}
+
+// assignCopiedContent gives a content that a COPY or MOVE brings into
+// another account (a shared mailbox) that account's thread and EMAILID,
+// unless the account already has the content: the copy then shares what
+// the account's other messages with it carry (RFC 8474 §5.1).
+func assignCopiedContent(ctx context.Context, tx querier, userID, contentID int64) error {
+	return assignThread(ctx, tx, userID, contentID, nil, true)
 }
 
 // backfillThreads threads the messages stored before threads were kept,
@@ -170,7 +211,7 @@ func backfillThreads(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for _, p := range all {
-		if err := assignThread(ctx, tx, p.user, p.content, &p.keys); err != nil {
+		if err := assignThread(ctx, tx, p.user, p.content, &p.keys, false); err != nil {
 			return fmt.Errorf("content %d: %w", p.content, err)
 		}
 	}
@@ -185,6 +226,11 @@ func objectColumns(opts store.FetchOptions) (cols, join string) {
 		join += ` LEFT JOIN thread_members tm ON tm.content_id = mm.content_id
 			AND tm.user_id = (SELECT user_id FROM mailboxes WHERE id = mm.mailbox_id)`
 	}
+	if opts.EmailID {
+		cols += ", eid.email_id"
+		join += ` LEFT JOIN email_ids eid ON eid.content_id = mm.content_id
+			AND eid.user_id = (SELECT user_id FROM mailboxes WHERE id = mm.mailbox_id)`
+	}
 	if opts.Preview {
 		cols += ", cp.preview"
 		join += " LEFT JOIN content_previews cp ON cp.content_id = mm.content_id"
@@ -195,6 +241,7 @@ func objectColumns(opts store.FetchOptions) (cols, join string) {
 // objectRow receives the objectColumns of one row.
 type objectRow struct {
 	thread  sql.NullInt64
+	emailID sql.NullString
 	preview sql.NullString
 }
 
@@ -202,6 +249,9 @@ func (r *objectRow) dest(opts store.FetchOptions) []any {
 	var d []any
 	if opts.ThreadID {
 		d = append(d, &r.thread)
+	}
+	if opts.EmailID {
+		d = append(d, &r.emailID)
 	}
 	if opts.Preview {
 		d = append(d, &r.preview)
@@ -212,6 +262,9 @@ func (r *objectRow) dest(opts store.FetchOptions) []any {
 func (r *objectRow) apply(m *store.Message, opts store.FetchOptions) {
 	if opts.ThreadID {
 		m.ThreadID = r.thread.Int64
+	}
+	if opts.EmailID {
+		m.EmailID = r.emailID.String
 	}
 	if opts.Preview {
 		m.Preview, m.HasPreview = r.preview.String, r.preview.Valid

@@ -2,14 +2,25 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"roost/internal/objectid"
 	"roost/internal/store"
 )
+
+// blobIDOf is the content address (hex SHA-256) of a message.
+func blobIDOf(raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(sum[:])
+}
 
 // appendRaw stages and appends messages, returning their UIDs.
 func appendRaw(t *testing.T, s *Store, mailboxID int64, raws ...string) []uint32 {
@@ -133,5 +144,92 @@ func TestReplace(t *testing.T) {
 	s.Discard(m.Staged)
 	if snap, _ := s.Select(ctx, inbox.ID); len(snap.UIDs) != 1 || snap.Mailbox.UIDNext != 3 {
 		t.Fatalf("failed Replace changed the mailbox: %+v", snap)
+	}
+}
+
+// objectIDs returns the EMAILIDs and THREADIDs of uids, as the server
+// spells them.
+func objectIDs(t *testing.T, s *Store, mailboxID int64, uids ...uint32) (emails, threads []string) {
+	t.Helper()
+	ms, err := s.Messages(context.Background(), mailboxID, uids, store.FetchOptions{EmailID: true, ThreadID: true})
+	if err != nil || len(ms) != len(uids) {
+		t.Fatalf("Messages: %v %v", ms, err)
+	}
+	for _, m := range ms {
+		emails = append(emails, objectid.EmailID(m.EmailID, m.BlobID))
+		threads = append(threads, objectid.ThreadID(m.ThreadID))
+	}
+	return emails, threads
+}
+
+// TestObjectIDsOfOlderMessagesStay: messages, threads and mailboxes from
+// before random object IDs keep the IDs clients already hold (RFC 8474
+// §4, §5: an ID never changes), also for copies and for the same content
+// appended again; only new contents, threads and mailboxes get random
+// ones (§8), and a copy into another account gets that account's own.
+func TestObjectIDsOfOlderMessagesStay(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	alice, _ := s.CreateUser(ctx, "alice", "x")
+	bob, _ := s.CreateUser(ctx, "bob", "x")
+	inbox, _ := s.Mailbox(ctx, alice.ID, "INBOX")
+	raws := []string{"Message-ID: <a@x>\r\n\r\na\r\n", "Message-ID: <b@x>\r\n\r\nb\r\n"}
+	uids := appendRaw(t, s, inbox.ID, raws...)
+	s.Close()
+
+	// As a database from before migration 10 has them: no stored
+	// EMAILIDs, thread numbers from the counter.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TABLE email_ids",
+		"UPDATE thread_members SET thread_id = 1 WHERE content_id = (SELECT MIN(content_id) FROM thread_members)",
+		"UPDATE thread_members SET thread_id = 2 WHERE content_id = (SELECT MAX(content_id) FROM thread_members)",
+		"PRAGMA user_version = 9"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+	s = openTest(t, dir)
+	defer s.Close()
+	legacy := []string{"M" + blobIDOf(raws[0])[:32], "M" + blobIDOf(raws[1])[:32]}
+	emails, threads := objectIDs(t, s, inbox.ID, uids...)
+	if fmt.Sprint(emails, threads) != fmt.Sprint(legacy, []string{"T1", "T2"}) {
+		t.Fatalf("after migration: %q %q, want %q [T1 T2]", emails, threads, legacy)
+	}
+	if again, _ := s.Mailbox(ctx, alice.ID, "INBOX"); objectid.MailboxID(again.ID, again.UIDValidity) != objectid.MailboxID(inbox.ID, inbox.UIDValidity) {
+		t.Fatalf("INBOX's MAILBOXID changed")
+	}
+	// A copy, and the same bytes appended again, share the old IDs.
+	archive, _ := s.Mailbox(ctx, alice.ID, "Archive")
+	if _, err := s.Copy(ctx, inbox.ID, uids[:1], archive.ID); err != nil {
+		t.Fatal(err)
+	}
+	more := appendRaw(t, s, archive.ID, raws[1], "Message-ID: <new@x>\r\n\r\nnew\r\n")
+	emails, threads = objectIDs(t, s, archive.ID, 1, more[0], more[1])
+	if emails[0] != legacy[0] || emails[1] != legacy[1] || threads[0] != "T1" || threads[1] != "T2" {
+		t.Fatalf("copies of old messages: %q %q", emails, threads)
+	}
+	// The new content: a random EMAILID and thread number.
+	if !strings.HasPrefix(emails[2], "E") || len(emails[2]) != 27 || !objectid.Valid(emails[2]) {
+		t.Fatalf("new EMAILID %q", emails[2])
+	}
+	if n, err := strconv.ParseInt(threads[2][1:], 36, 64); err != nil || n < 1<<32 {
+		t.Fatalf("new THREADID %q", threads[2])
+	}
+	// A copy into bob's account (a shared mailbox) gets bob's own IDs.
+	bobInbox, _ := s.Mailbox(ctx, bob.ID, "INBOX")
+	res, err := s.Copy(ctx, archive.ID, []uint32{1, more[1]}, bobInbox.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobEmails, bobThreads := objectIDs(t, s, bobInbox.ID, res.DstUIDs...)
+	for i, e := range bobEmails {
+		if e == emails[0] || e == emails[2] || !strings.HasPrefix(e, "E") || bobThreads[i] == "" || bobThreads[i] == threads[2*i] {
+			t.Fatalf("bob's copies: %q %q (alice's %q %q)", bobEmails, bobThreads, emails, threads)
+		}
 	}
 }

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -198,9 +196,4 @@ func TestAppendPinsAgainstExpunge(t *testing.T) {
 	if _, err := s.OpenBlob(ctx, blobIDOf(raw)); !errors.Is(err, store.ErrNoContent) {
 		t.Fatalf("blob after the last expunge: %v, want ErrNoContent", err)
 	}
-}
-
-func blobIDOf(raw string) string {
-	sum := sha256.Sum256([]byte(raw))
-	return hex.EncodeToString(sum[:])
 }

@@ -123,6 +123,8 @@ CREATE TABLE subscriptions (
 	// 12: subscribe the default mailboxes of older accounts, once
 	// (users.go).
 	defaultSubscriptionsSchema,
+	// 13: random EMAILIDs for messages stored from now on (objectid.go).
+	emailIDSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

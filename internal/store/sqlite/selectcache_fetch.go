@@ -16,7 +16,7 @@ import (
 // and what SORT (DATE), SORT (ARRIVAL) and flag SEARCHes read.
 func servedByCache(opts store.FetchOptions) bool {
 	return opts.NoBlobID && !opts.Structure && !opts.SearchText && !opts.SearchHeaders &&
-		!opts.ThreadID && !opts.Preview && (!opts.SortKeys || opts.SortDatesOnly)
+		!opts.ThreadID && !opts.EmailID && !opts.Preview && (!opts.SortKeys || opts.SortDatesOnly)
 }
 
 // cachedMessages is Messages served from the select cache, as tx sees the

@@ -58,8 +58,8 @@ func TestWatchUser(t *testing.T) {
 	c := feedMailbox(t, s, alice.ID, "c")
 	got := w.Drain()
 	for i := range got {
-		if got[i].Kind == store.MailboxDeleted {
-			got[i].MailboxID = 0 // gone: its ID is not worth asserting
+		if got[i].Kind == store.MailboxDeleted || got[i].Name == "a/b" {
+			got[i].MailboxID = 0 // gone (a/b is c/d/b by now): its ID is not worth asserting
 		}
 	}
 	want := []store.Change{
@@ -68,7 +68,7 @@ func TestWatchUser(t *testing.T) {
 		{Kind: store.SubscriptionChanged, UserID: alice.ID, Name: "Drafts", Subscribed: true},
 		{Kind: store.SubscriptionChanged, UserID: alice.ID, Name: "Drafts"},
 		{Kind: store.MailboxCreated, UserID: alice.ID, MailboxID: a.ID, Name: "a"},
-		{Kind: store.MailboxCreated, UserID: alice.ID, MailboxID: a.ID + 1, Name: "a/b"},
+		{Kind: store.MailboxCreated, UserID: alice.ID, Name: "a/b"},
 		{Kind: store.MailboxCreated, UserID: alice.ID, MailboxID: c.ID, Name: "c"},
 		{Kind: store.MailboxRenamed, UserID: alice.ID, MailboxID: a.ID, Name: "c/d", OldName: "a"},
 		{Kind: store.MailboxDeleted, UserID: alice.ID, Name: "c/d/b"},

@@ -30,6 +30,27 @@ func newACLServer(t *testing.T) (*testServer, *rawClient, *rawClient) {
 	return ts, ts.aclLoginAs(t, harnessUser), ts.aclLoginAs(t, "bob")
 }
 
+// teamMailbox creates the team mailbox Shared/name and grants each entry
+// of grants (identifier → rights).
+func (ts *testServer) teamMailbox(t *testing.T, name string, grants map[string]string) *store.Mailbox {
+	t.Helper()
+	ctx := context.Background()
+	shared, err := ts.store.SharedAccount(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := ts.store.CreateMailbox(ctx, shared.ID, name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, rights := range grants {
+		if err := ts.store.SetACL(ctx, mb.ID, store.ACLEntry{Identifier: id, Rights: rights}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return mb
+}
+
 func TestACLCapabilityAndNamespace(t *testing.T) {
 	ts, alice, _ := newACLServer(t)
 	_ = ts
@@ -285,20 +306,7 @@ func TestACLThreeUsersPerUserSeen(t *testing.T) {
 func TestACLSharedMailboxIdle(t *testing.T) {
 	ts, _, bob := newACLServer(t)
 	carol := ts.aclLoginAs(t, "carol")
-	ctx := context.Background()
-	shared, err := ts.store.SharedAccount(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb, err := ts.store.CreateMailbox(ctx, shared.ID, "support", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []string{"bob", "carol"} {
-		if err := ts.store.SetACL(ctx, mb.ID, store.ACLEntry{Identifier: u, Rights: "lrswite"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ts.teamMailbox(t, "support", map[string]string{"bob": "lrswite", "carol": "lrswite"})
 	bob.want(`LIST "" "Shared/*"`, "OK LIST completed.", `* LIST (\HasNoChildren) "/" "Shared/support"`)
 	bob.want(`LIST "" "%"`, "OK LIST completed.",
 		`* LIST (\HasNoChildren) "/" "INBOX"`, `* LIST (\HasNoChildren \Archive) "/" "Archive"`,

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"roost/internal/store"
 )
 
 // \Seen is per user in shared mailboxes (docs/sharing.md): a change of one
@@ -16,20 +13,7 @@ import (
 func TestOwnSeenNotSentToOtherUsers(t *testing.T) {
 	ts, alice, bob := newACLServer(t)
 	carol := ts.aclLoginAs(t, "carol")
-	ctx := context.Background()
-	shared, err := ts.store.SharedAccount(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb, err := ts.store.CreateMailbox(ctx, shared.ID, "support", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []string{"bob", "carol"} {
-		if err := ts.store.SetACL(ctx, mb.ID, store.ACLEntry{Identifier: u, Rights: "lrswite"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ts.teamMailbox(t, "support", map[string]string{"bob": "lrswite", "carol": "lrswite"})
 	for range 3 {
 		untagged, st := bob.do("APPEND Shared/support {5+}\r\nhello")
 		if !strings.HasPrefix(st, "OK [APPENDUID ") || len(untagged) != 0 {

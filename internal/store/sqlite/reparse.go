@@ -56,8 +56,13 @@ CREATE TABLE IF NOT EXISTS content_parse_version (
 // for none (every APPEND since records the current version).
 const reparsedCounter = "parser_version_complete"
 
-// reparseBatch is how many contents one re-parse write stores.
-const reparseBatch = 100
+// reparseBatch is how many contents one re-parse write stores, at most;
+// reparseBatchBytes bounds the stored results a batch holds in memory
+// (each message's search text alone may be mime.MaxBodyText).
+const (
+	reparseBatch      = 100
+	reparseBatchBytes = 8 << 20
+)
 
 // reparsePause is the rest between two batches, leaving the write lock and
 // the processor to clients a little longer than the commit alone would.
@@ -172,6 +177,14 @@ func (s *Store) reparse(ctx context.Context, log *slog.Logger, batch int) (Repar
 		}
 		after = todo[len(todo)-1].id
 		var parsed []reparsedContent
+		held := 0
+		flush := func() error {
+			n, err := s.storeReparsed(ctx, parsed)
+			st.Reparsed += n
+			parsed, held = nil, 0
+			time.Sleep(reparsePause)
+			return err
+		}
 		for _, c := range todo {
 			r, err := s.parseStored(c)
 			switch {
@@ -183,14 +196,17 @@ func (s *Store) reparse(ctx context.Context, log *slog.Logger, batch int) (Repar
 				log.Warn("re-parse: message file unreadable, skipped", "content", c.id, "blob", c.blobID, "err", err)
 			default:
 				parsed = append(parsed, r)
+				held += len(r.enc.parsed) + len(r.enc.headers) + len(r.enc.bodyText)
+			}
+			if held > reparseBatchBytes {
+				if err := flush(); err != nil {
+					return st, err
+				}
 			}
 		}
-		n, err := s.storeReparsed(ctx, parsed)
-		if err != nil {
+		if err := flush(); err != nil {
 			return st, err
 		}
-		st.Reparsed += n
-		time.Sleep(reparsePause)
 	}
 	if st.Missing > 0 || st.Failed > 0 {
 		return st, nil

@@ -122,6 +122,9 @@ func Run(ctx context.Context, opts Options) error {
 			log.Error("closing the store", "err", err)
 		}
 	}()
+	// Messages stored by an older parser are parsed again while the
+	// server runs (they answer as before until then); Close stops it.
+	backend.StartReparse(log)
 
 	if opts.Demo {
 		if err := EnsureDemo(ctx, backend); err != nil {

@@ -156,6 +156,11 @@ func OpenFile(path string) (*File, error) {
 	return &File{h: h, size: size}, nil
 }
 
+// Path returns the file name of blob id, for readers that map the file
+// rather than read it (a re-parse of a stored message); whether it exists
+// is not checked.
+func (s *Store) Path(id string) (string, error) { return s.path(id) }
+
 // Size returns the size of blob id; a missing blob is os.ErrNotExist.
 func (s *Store) Size(id string) (int64, error) {
 	p, err := s.path(id)

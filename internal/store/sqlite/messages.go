@@ -101,6 +101,9 @@ func ensureContent(ctx context.Context, tx querier, find *sql.Stmt, st *store.St
 	if err := insertHeaderSearch(ctx, tx, id, st.Parsed); err != nil { // headersearch.go
 		return 0, false, err
 	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO content_parse_version (content_id, version) VALUES (?, ?)", id, ParserVersion); err != nil { // reparse.go
+		return 0, false, err
+	}
 	return id, true, insertSortKeys(ctx, tx, id, ec.sortKeys)
 }
 

@@ -57,6 +57,11 @@ type Store struct {
 	// afterPlace, if set (tests: SetAfterPlaceHook), runs between the
 	// placing of an APPEND's blobs and each of its writes.
 	afterPlace atomic.Pointer[func()]
+
+	// stopReparse stops the background re-parses started by StartReparse
+	// (reparse.go); Close calls them.
+	reparseMu   sync.Mutex
+	stopReparse []func()
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -144,6 +149,7 @@ func openDB(path string, opts Options, reader bool) (*sql.DB, error) {
 
 // Close closes the databases. Watchers get no more changes.
 func (s *Store) Close() error {
+	s.stopReparsing() // reparse.go
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())

@@ -125,6 +125,9 @@ CREATE TABLE subscriptions (
 	defaultSubscriptionsSchema,
 	// 13: random EMAILIDs for messages stored from now on (objectid.go).
 	emailIDSchema,
+	// 14: the parser version of each content's parse results; older ones
+	// are parsed again after Open, in the background (reparse.go).
+	parseVersionSchema,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

@@ -113,6 +113,16 @@ func (c *selectCache) evict(keep int64) {
 	}
 }
 
+// clear drops every entry, after a change the entries cannot learn of by
+// MODSEQ (a re-parse changing sent dates, reparse.go). An entry still in
+// use elsewhere stays valid for that user; it is only no longer found.
+func (c *selectCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+	c.total = 0
+}
+
 // forget drops e, the entry of a mailbox, after an error left it uncertain.
 func (c *selectCache) forget(id int64, e *selectEntry) {
 	c.mu.Lock()

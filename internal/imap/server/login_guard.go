@@ -47,6 +47,17 @@ func newLoginGuard(cfg Config) *loginGuard {
 // session's next command waits behind them in the run queue (the mixed
 // benchmark's p99 of every command was 3-13x Dovecot's with 4 at once on
 // 2 cores). It also bounds the 64 MiB buffers in use, and so the heap.
+//
+// Nor does a storm of first logins go faster with more: on the 2-core
+// machine, shared with other jobs, BenchmarkStormVerify (internal/auth)
+// took 191, 202, 209 and 230 ms per verification at 1, 2, 3 and 4 slots,
+// and `roost serve` with 2 slots instead of 1 let 50 first logins in after
+// 4.9 to 10.1 s against 5.3 to 7.8 s, at 112 to 122 ms of CPU per login
+// against 96 to 107 ms and twice the peak RSS (470 against 210 MiB).
+// The hash is the whole cost (96% of the CPU profile in x/crypto's
+// argon2 block functions, 3% clearing the 64 MiB); one GC per
+// verification costs nothing visible (the block array holds no
+// pointers), and GOGC=400 was no faster while the heap grew to 400 MiB.
 func verifySlots(configured int) int {
 	return max(1, min(configured, runtime.GOMAXPROCS(0)/2))
 }

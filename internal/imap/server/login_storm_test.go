@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -104,5 +105,19 @@ func TestDefaultLoginWaitCoversStorm(t *testing.T) {
 	}
 	if defaultMaxLoginWait > 100*time.Second {
 		t.Fatalf("defaultMaxLoginWait = %v, longer than a client waits (Thunderbird: 100 s)", defaultMaxLoginWait)
+	}
+}
+
+// One verification per two Ps, at most the configured number: `roost
+// serve` on 2 cores runs GOMAXPROCS 3 and so one verification at a time.
+func TestVerifySlots(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, c := range []struct{ procs, configured, want int }{
+		{1, 4, 1}, {2, 4, 1}, {3, 4, 1}, {4, 4, 2}, {5, 4, 2}, {8, 4, 4}, {16, 4, 4}, {16, 1, 1},
+	} {
+		runtime.GOMAXPROCS(c.procs)
+		if got := verifySlots(c.configured); got != c.want {
+			t.Errorf("GOMAXPROCS %d: verifySlots(%d) = %d, want %d", c.procs, c.configured, got, c.want)
+		}
 	}
 }

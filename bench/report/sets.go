@@ -28,8 +28,9 @@ type resultSet struct {
 // describeSet explains the sets bench/compare.sh documents; others get a
 // generic line.
 var describeSet = map[string]string{
-	"loginstorm": "The loginstorm workload alone (`WORKLOADS=loginstorm RESULTS_SET=loginstorm bench/compare.sh`). " + loginstormDescription,
-	"idle10k":    "The idle workload alone at 10,000 connections (`WORKLOADS=idle IDLE_N=10000 RESULTS_SET=idle10k bench/compare.sh`), measured as in the idle table above. Every connection logs in as one account whose argon2id hash is deliberately cheap (the same string in both servers; see IDLE_HASH_PARAMS in `bench/compare.sh`), so the setup measures each server's connection and login handling rather than 10,000 default-strength hashes (25 minutes per server). login_p50/p99 is connect + greeting + LOGIN with IDLE_DIALERS connections being set up at once; setup_conns_per_s counts SELECT and IDLE too.",
+	"loginstorm":    "The loginstorm workload alone (`WORKLOADS=loginstorm RESULTS_SET=loginstorm bench/compare.sh`). " + loginstormDescription,
+	"loginstorm200": "The loginstorm workload alone with 200 accounts (`WORKLOADS=loginstorm ROUNDS=1 STORM_N=200 STORM_TIME=120s RESULTS_SET=loginstorm200 bench/compare.sh`), measured as in the loginstorm table.",
+	"idle10k":       "The idle workload alone at 10,000 connections (`WORKLOADS=idle IDLE_N=10000 RESULTS_SET=idle10k bench/compare.sh`), measured as in the idle table above. Every connection logs in as one account whose argon2id hash is deliberately cheap (the same string in both servers; see IDLE_HASH_PARAMS in `bench/compare.sh`), so the setup measures each server's connection and login handling rather than 10,000 default-strength hashes (25 minutes per server). login_p50/p99 is connect + greeting + LOGIN with IDLE_DIALERS connections being set up at once; setup_conns_per_s counts SELECT and IDLE too.",
 }
 
 // loadSets finds every NAME-roost-*.json / NAME-dovecot-*.json set in dir.

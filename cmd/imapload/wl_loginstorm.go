@@ -7,7 +7,8 @@ package main
 //     moment, as every client does after a server restart or a network
 //     blip (run it on a freshly started server: bench/compare.sh restarts
 //     both before it). Measured: the time until the last one is in, and
-//     each LOGIN's latency. Every login here is a first one, so it costs
+//     each LOGIN's latency and, with ServerPID, the server's CPU time per
+//     login. Every login here is a first one, so it costs
 //     a full password hash on every server.
 //  2. Repeat logins: StormClients clients connect, LOGIN and LOGOUT in a
 //     loop, on the same accounts round robin, StormRepeats times in total
@@ -66,10 +67,12 @@ func runLoginStorm(ctx context.Context, cfg *Config) *Result {
 			lat.Add("storm", time.Since(t))
 		})
 	}
+	stormCPU0, stormCPUErr := serverCPUOf(cfg)
 	start := time.Now()
 	close(go0)
 	wg.Wait()
 	allIn := time.Since(start)
+	stormCPU1, stormCPUErr1 := serverCPUOf(cfg)
 	if stormErr != nil {
 		return r.fail(stormErr)
 	}
@@ -80,6 +83,14 @@ func runLoginStorm(ctx context.Context, cfg *Config) *Result {
 	r.addDuration("storm_login_p50", percentile(storm, 50))
 	r.addDuration("storm_login_p99", percentile(storm, 99))
 	r.Counts["storm_logins"] = int64(len(storm))
+	if stormCPUErr == nil && stormCPUErr1 == nil && len(storm) > 0 {
+		// The server's CPU time per first login (one full hash each): with
+		// storm_all_in it tells a slow hash from a server that got too
+		// little of the machine's CPU time.
+		r.add("storm_server_cpu_per_login_ms", float64((stormCPU1-stormCPU0).Microseconds())/1000/float64(len(storm)), "ms", "lower")
+	} else {
+		r.addNA("storm_server_cpu_per_login_ms", "ms", "lower")
+	}
 
 	// 2. Reconnecting clients.
 	cpu0, cpuErr := serverCPUOf(cfg)

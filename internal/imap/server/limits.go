@@ -14,6 +14,7 @@ import (
 // Defaults of the hardening limits in Config.
 const (
 	defaultMaxConcurrentLogins = 4
+	defaultMaxLoginWait        = 100 * time.Second // login_guard.go
 	defaultMaxConnsPerIP       = 100
 	defaultMaxConnsPerUser     = 50
 	defaultIORate              = 100 // commands per second and account
@@ -34,6 +35,9 @@ const (
 func fillLimitDefaults(cfg *Config) {
 	if cfg.MaxConcurrentLogins <= 0 {
 		cfg.MaxConcurrentLogins = defaultMaxConcurrentLogins
+	}
+	if cfg.MaxLoginWait <= 0 {
+		cfg.MaxLoginWait = defaultMaxLoginWait
 	}
 	if cfg.MaxConnsPerIP == 0 {
 		cfg.MaxConnsPerIP = defaultMaxConnsPerIP

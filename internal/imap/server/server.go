@@ -45,6 +45,10 @@ type Config struct {
 	// MaxConcurrentLogins bounds password verifications in progress:
 	// each argon2id verification holds 64 MiB. 0 means 4.
 	MaxConcurrentLogins int
+	// MaxLoginWait is how long a login waits in line for a verification
+	// (in arrival order) before it is answered NO [UNAVAILABLE]; 0 means
+	// 100 seconds (login_guard.go explains why).
+	MaxLoginWait time.Duration
 	// LoginCacheTTL is how long a verified password is remembered, so
 	// that the account's next LOGIN or AUTHENTICATE PLAIN/LOGIN with it
 	// skips argon2id (auth.CredentialCache); LoginCacheSize bounds the

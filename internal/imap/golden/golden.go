@@ -156,6 +156,22 @@ func (c *Corpus) Message(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(c.Dir, "messages", name))
 }
 
+// ReadAll returns every message's name and bytes, in order.
+func (c *Corpus) ReadAll() (names []string, raws [][]byte, err error) {
+	names, err = c.Messages()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range names {
+		b, err := c.Message(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		raws = append(raws, b)
+	}
+	return names, raws, nil
+}
+
 // Golden returns the golden file of one message.
 func (c *Corpus) Golden(name string) (*File, error) {
 	base := name[:len(name)-len(filepath.Ext(name))]

@@ -215,18 +215,9 @@ func TestHeaderSearchAddresses(t *testing.T) {
 // changed case, across non-ASCII text, across two occurrences of a field),
 // alone and combined: exact UID sets.
 func TestHeaderSearchCorpus(t *testing.T) {
-	c := golden.ForTest(t)
-	names, err := c.Messages()
+	names, raws, err := golden.ForTest(t).ReadAll()
 	if err != nil {
 		t.Fatal(err)
-	}
-	var raws [][]byte
-	for _, n := range names {
-		b, err := c.Message(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raws = append(raws, b)
 	}
 	s := openTest(t, t.TempDir())
 	defer s.Close()

@@ -60,18 +60,9 @@ func makeParsesOld(t *testing.T, dir string) {
 // re-parses: every derived row is again exactly what the APPEND wrote.
 // It also measures the rate.
 func TestReparseCorpus(t *testing.T) {
-	c := golden.ForTest(t)
-	names, err := c.Messages()
+	names, raws, err := golden.ForTest(t).ReadAll()
 	if err != nil {
 		t.Fatal(err)
-	}
-	var raws [][]byte
-	for _, n := range names {
-		b, err := c.Message(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raws = append(raws, b)
 	}
 	dir := t.TempDir()
 	s := openTest(t, dir)

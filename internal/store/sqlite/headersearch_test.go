@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -355,16 +353,7 @@ func TestHeaderSearchMigration(t *testing.T) {
 		t.Fatalf("content_search at Append (-want +got):\n%s", diff)
 	}
 
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"DELETE FROM content_search WHERE content_id IN (1, 3, 4)", "PRAGMA user_version = 8"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+	execSQL(t, dir, "DELETE FROM content_search WHERE content_id IN (1, 3, 4)", "PRAGMA user_version = 8")
 	s = openTest(t, dir)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -375,18 +364,9 @@ func TestHeaderSearchMigration(t *testing.T) {
 
 	// Rows written before the address fields listed their addresses (as
 	// migration 9 left them) are recomputed by the migration after it.
-	db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"UPDATE content_search SET hdr_from = CAST('<user-from (comment)@ (comment) domain.org>' AS BLOB) WHERE content_id = 5",
+	execSQL(t, dir, "UPDATE content_search SET hdr_from = CAST('<user-from (comment)@ (comment) domain.org>' AS BLOB) WHERE content_id = 5",
 		"UPDATE content_search SET hdr_to = NULL WHERE content_id = 2",
-		"PRAGMA user_version = 9"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+		"PRAGMA user_version = 9")
 	s = openTest(t, dir)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -76,14 +76,7 @@ func TestMigrationsRerun(t *testing.T) {
 
 func setUserVersion(t *testing.T, dir string, version int) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
-		t.Fatal(err)
-	}
+	execSQL(t, dir, fmt.Sprintf("PRAGMA user_version = %d", version))
 }
 
 // dumpDatabase returns the schema (under "sqlite_master") and the rows of

@@ -3,11 +3,9 @@ package sqlite
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,17 +89,8 @@ func TestThreadsAndPreviews(t *testing.T) {
 	s.Close()
 
 	// A database from before migration 5: no threads, no previews.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"DROP TABLE thread_members", "DROP TABLE thread_msgids", "DROP TABLE content_previews",
-		"DELETE FROM counters WHERE name = 'threadid'", "PRAGMA user_version = 4"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+	execSQL(t, dir, "DROP TABLE thread_members", "DROP TABLE thread_msgids", "DROP TABLE content_previews",
+		"DELETE FROM counters WHERE name = 'threadid'", "PRAGMA user_version = 4")
 	s = openTest(t, dir)
 	defer s.Close()
 	threads, previews = threadsAndPreviews(t, s, ai.ID, uids)
@@ -178,21 +167,12 @@ func TestObjectIDsOfOlderMessagesStay(t *testing.T) {
 	uids := appendRaw(t, s, inbox.ID, raws...)
 	s.Close()
 
-	// As a database from before migration 10 has them: no stored
+	// As a database from before migration 13 has them: no stored
 	// EMAILIDs, thread numbers from the counter.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"DROP TABLE email_ids",
+	execSQL(t, dir, "DROP TABLE email_ids",
 		"UPDATE thread_members SET thread_id = 1 WHERE content_id = (SELECT MIN(content_id) FROM thread_members)",
 		"UPDATE thread_members SET thread_id = 2 WHERE content_id = (SELECT MAX(content_id) FROM thread_members)",
-		"PRAGMA user_version = 9"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+		"PRAGMA user_version = 12")
 	s = openTest(t, dir)
 	defer s.Close()
 	legacy := []string{"M" + blobIDOf(raws[0])[:32], "M" + blobIDOf(raws[1])[:32]}

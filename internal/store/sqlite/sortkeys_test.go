@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,16 +64,7 @@ func TestSortKeysMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"DROP TABLE content_sortkeys", "PRAGMA user_version = 1"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+	execSQL(t, dir, "DROP TABLE content_sortkeys", "PRAGMA user_version = 1")
 
 	s = openTest(t, dir)
 	if diff := cmp.Diff(want, load(s)); diff != "" {
@@ -90,17 +79,8 @@ func TestSortKeysMigration(t *testing.T) {
 
 	// Keys computed when a group was skipped (the first mailbox inside
 	// it) are recomputed by the migration after the header search one.
-	db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "roost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"UPDATE content_sortkeys SET cc_addr = 'A', to_addr = '', display_to = ''",
-		"PRAGMA user_version = 10"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+	execSQL(t, dir, "UPDATE content_sortkeys SET cc_addr = 'A', to_addr = '', display_to = ''",
+		"PRAGMA user_version = 10")
 	s = openTest(t, dir)
 	defer s.Close()
 	if diff := cmp.Diff(want, load(s)); diff != "" {
